@@ -1,0 +1,30 @@
+/** Errors of the sandbox layer. Each carries what it was doing and on which container or image. */
+export class SandboxError extends Error {
+  constructor(
+    message: string,
+    readonly context: Record<string, unknown> = {},
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+
+/** The Docker engine did not answer (not running, socket missing, restarted under us). */
+export class EngineUnavailableError extends SandboxError {}
+
+/** A file asked of readFile does not exist in the sandbox. */
+export class SandboxFileNotFound extends SandboxError {}
+
+/** An image could not be found locally nor pulled. */
+export class ImageUnavailableError extends SandboxError {}
+
+/** The container died or vanished while we were using it. */
+export class ContainerGoneError extends SandboxError {}
+
+/** True for errors that mean "the infrastructure failed", worth a bounded retry. */
+export function isInfrastructureError(error: unknown): boolean {
+  if (error instanceof EngineUnavailableError || error instanceof ContainerGoneError) return true;
+  const code = (error as { code?: string } | null)?.code;
+  return code === "ECONNREFUSED" || code === "ENOENT" || code === "ECONNRESET" || code === "EPIPE";
+}
