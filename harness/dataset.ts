@@ -142,6 +142,7 @@ async function resolveSource(
   split: string,
 ): Promise<{ file: string; specsFile?: string }> {
   const { source } = options;
+  // A local path that happens to share an alias name (a folder called "verified") wins.
   if (VERIFIED_ALIASES.includes(source.toLowerCase()) && !existsSync(source)) {
     if (split !== "test") throw new DatasetSourceError(source, `SWE-bench Verified has only the "test" split, not "${split}"`);
     return { file: await cachedVerified(options.cacheDir ?? DEFAULT_CACHE_DIR, options.fetch ?? globalThis.fetch) };
