@@ -5,7 +5,7 @@
  *
  * Values: null, booleans, numbers, bigints, strings, arrays, plain objects and Maps (a Map keeps
  * its insertion order even for integer-like keys, which a plain object would reorder). A JS number
- * with an integer value is written as a Python int, any other as Python's float repr.
+ * that is a safe integer is written as a Python int, any other as Python's float repr.
  */
 
 export type PyJsonValue =
@@ -79,8 +79,9 @@ export function pyFloatRepr(n: number): string {
 }
 
 function pyNumber(n: number): string {
-  if (Number.isInteger(n)) return BigInt(n).toString();
-  return pyFloatRepr(n);
+  // Beyond 2^53 a JS number cannot hold an arbitrary Python int, so it stands for a float;
+  // pass a bigint for a large int.
+  return Number.isSafeInteger(n) ? String(n) : pyFloatRepr(n);
 }
 
 function isPlainObject(value: object): value is Record<string, unknown> {
