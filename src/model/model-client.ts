@@ -56,8 +56,6 @@ interface AttemptOutcome {
   raw: unknown;
 }
 
-type ToolCallLike = ChatCompletionMessageToolCall;
-
 function toUsage(usage: CompletionUsage | null | undefined): TokenUsage | null {
   if (!usage) return null;
   return {
@@ -67,7 +65,7 @@ function toUsage(usage: CompletionUsage | null | undefined): TokenUsage | null {
   };
 }
 
-function toToolCalls(calls: ToolCallLike[] | undefined) {
+function toToolCalls(calls: ChatCompletionMessageToolCall[] | undefined) {
   return (calls ?? []).flatMap((call) =>
     call.type === "function" ? [{ id: call.id, name: call.function.name, arguments: call.function.arguments }] : [],
   );

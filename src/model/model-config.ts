@@ -28,7 +28,7 @@ export type RetryPolicy = z.infer<typeof RetryPolicy>;
 
 export const ModelConfig = z.object({
   /** OpenAI-compatible base URL including `/v1`; falls back to env OPENAI_BASE_URL. */
-  baseURL: z.string().url().optional(),
+  baseURL: z.url().optional(),
   /** Falls back to env OPENAI_API_KEY; vLLM without --api-key accepts any placeholder. */
   apiKey: z.string().optional(),
   /** Served model name; discovered from /v1/models (first entry) when absent. */
