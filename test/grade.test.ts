@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { getEvalTestsReport, getResolutionStatus } from "../harness/grade.ts";
-import type { TestsStatus } from "../harness/grade.ts";
+import type { EvalType, TestsStatus } from "../harness/grade.ts";
 import { gradeInstance, serializeInstanceReport } from "../harness/instance-report.ts";
 import type { GradeInstanceInput } from "../harness/instance-report.ts";
 import { getLogsEval } from "../harness/log-status.ts";
@@ -14,7 +14,7 @@ const END = ">>>>> End Test Output";
 const lines = (...xs: string[]) => xs.join("\n");
 const sm = (record: Record<string, string>): StatusMap => new Map(Object.entries(record));
 
-function report(map: StatusMap, f2p: string[], p2p: string[], semantics: Semantics, evalType = "pass_and_fail" as const) {
+function report(map: StatusMap, f2p: string[], p2p: string[], semantics: Semantics, evalType: EvalType = "pass_and_fail") {
   return getEvalTestsReport(map, { FAIL_TO_PASS: f2p, PASS_TO_PASS: p2p }, { semantics, evalType });
 }
 const lists = (r: TestsStatus) => ({
