@@ -78,6 +78,9 @@ describe("get_logs_eval", () => {
       ["t.py::b", "FAILED"],
     ]);
     expect(found(lines(START, "PASSED t.py::a", END, ">>>>> Test Exit Code: 0"), "v5")).toEqual([["t.py::a", "PASSED"]]);
+    // Python's \d and int() accept any script's digits: Arabic-Indic zero is 0, one is 1.
+    expect(found(lines(START, "PASSED t.py::a", END, ">>>>> Test Exit Code: -\u0660"), "v5")).toEqual([["t.py::a", "PASSED"]]);
+    expect(found(lines(START, "PASSED t.py::a", END, ">>>>> Test Exit Code: \u0661"), "v5")).toBe("exit_code_contradicts_results");
   });
 });
 

@@ -33,10 +33,6 @@ export const PY_DIGIT = "\\p{Nd}";
  */
 export const PY_WORD = "[\\p{L}\\p{N}_]";
 
-export function isPyWhitespace(ch: string): boolean {
-  return PY_WHITESPACE_SET.has(ch);
-}
-
 /** Python's `s.split()`: split on runs of whitespace, dropping empty strings. */
 export function pySplit(s: string): string[] {
   const out: string[] = [];
