@@ -27,7 +27,8 @@ afterAll(async () => {
 
 describe("DockerSandbox", () => {
   it("runs a command and returns its combined output and exit code", async () => {
-    const result = await box.exec("echo out; echo err >&2; exit 3");
+    // stdout and stderr are separate pipes: only a pause makes their arrival order certain.
+    const result = await box.exec("echo out; sleep 0.2; echo err >&2; exit 3");
     expect(result.exitCode).toBe(3);
     expect(result.output).toBe("out\nerr\n");
     expect(result.timedOut).toBe(false);

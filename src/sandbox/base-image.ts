@@ -45,7 +45,7 @@ async function buildFromSlim(docker: Docker): Promise<void> {
     "ENV PYTHONDONTWRITEBYTECODE=1 LANG=C.UTF-8",
     'CMD ["/bin/bash"]',
   ].join("\n");
-  const context = await packSingleFile("Dockerfile", Buffer.from(dockerfile), 0o644);
+  const context = packSingleFile("Dockerfile", Buffer.from(dockerfile), 0o644);
   const stream = await docker.buildImage(context as unknown as NodeJS.ReadableStream, { t: BASE_IMAGE });
   await new Promise<void>((resolve, reject) =>
     docker.modem.followProgress(stream, (error: Error | null, output: Array<{ error?: string }>) => {

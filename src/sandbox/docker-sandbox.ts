@@ -3,30 +3,18 @@ import type { Readable } from "node:stream";
 import type Docker from "dockerode";
 import { ContainerSpec } from "./container-spec.ts";
 import { demuxDockerStream } from "./docker-stream.ts";
-import { ContainerGoneError, EngineUnavailableError, SandboxError, SandboxFileNotFound } from "./errors.ts";
+import { engineError, SandboxError, SandboxFileNotFound } from "./errors.ts";
 import { liveContainers } from "./live-containers.ts";
 import { OutputCollector } from "./output-collector.ts";
 import { currentOwner, LABELS } from "./owner.ts";
-import type { ExecOptions, ExecResult, Sandbox } from "./sandbox.ts";
+import { DockerShell } from "./docker-shell.ts";
+import type { ExecOptions, ExecResult, Sandbox, ShellOptions, ShellSession } from "./sandbox.ts";
 import { packSingleFile, unpackSingleFile } from "./tar-file.ts";
 
 /** Default output kept per exec: 8 MiB head + 8 MiB tail. */
 const DEFAULT_MAX_OUTPUT = 16 * 1024 * 1024;
 /** After `timeout` should have fired, how long we wait before killing from outside. */
 const KILL_GRACE_MS = 10_000;
-
-/** Maps dockerode failures to typed sandbox errors. */
-export function engineError(error: unknown, what: string, context: Record<string, unknown>): Error {
-  if (error instanceof SandboxError) return error;
-  const err = error as { statusCode?: number; code?: string; message?: string };
-  if (err.statusCode === 404 || err.statusCode === 409) {
-    return new ContainerGoneError(`${what}: the container is gone (${err.message ?? err.statusCode})`, context, { cause: error });
-  }
-  if (err.code === "ECONNREFUSED" || err.code === "ENOENT" || err.code === "ECONNRESET" || err.code === "EPIPE") {
-    return new EngineUnavailableError(`${what}: the Docker engine did not answer (${err.code})`, context, { cause: error });
-  }
-  return new SandboxError(`${what}: ${err.message ?? String(error)}`, context, { cause: error });
-}
 
 export class DockerSandbox implements Sandbox {
   private removed = false;
@@ -161,10 +149,14 @@ export class DockerSandbox implements Sandbox {
     }
   }
 
+  openShell(options?: ShellOptions): Promise<ShellSession> {
+    return DockerShell.open(this.container, this, options);
+  }
+
   async writeFile(path: string, content: string | Buffer, mode = 0o644): Promise<void> {
     if (!path.startsWith("/")) throw new SandboxError(`writeFile needs an absolute path, got "${path}"`, { container: this.id });
     // Entries are relative to "/", so the engine creates missing parent folders itself.
-    const archive = await packSingleFile(path.slice(1), Buffer.isBuffer(content) ? content : Buffer.from(content), mode);
+    const archive = packSingleFile(path.slice(1), Buffer.isBuffer(content) ? content : Buffer.from(content), mode);
     try {
       await this.container.putArchive(archive, { path: "/" });
     } catch (error) {

@@ -28,3 +28,17 @@ export function isInfrastructureError(error: unknown): boolean {
   const code = (error as { code?: string } | null)?.code;
   return code === "ECONNREFUSED" || code === "ENOENT" || code === "ECONNRESET" || code === "EPIPE";
 }
+
+/** Maps dockerode failures to typed sandbox errors. */
+export function engineError(error: unknown, what: string, context: Record<string, unknown>): Error {
+  if (error instanceof SandboxError) return error;
+  const err = error as { statusCode?: number; code?: string; message?: string };
+  if (err.statusCode === 404 || err.statusCode === 409) {
+    return new ContainerGoneError(`${what}: the container is gone (${err.message ?? err.statusCode})`, context, { cause: error });
+  }
+  if (err.code === "ECONNREFUSED" || err.code === "ENOENT" || err.code === "ECONNRESET" || err.code === "EPIPE") {
+    return new EngineUnavailableError(`${what}: the Docker engine did not answer (${err.code})`, context, { cause: error });
+  }
+  return new SandboxError(`${what}: ${err.message ?? String(error)}`, context, { cause: error });
+}
+

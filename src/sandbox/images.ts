@@ -1,5 +1,5 @@
 import type Docker from "dockerode";
-import { engineError } from "./docker-sandbox.ts";
+import { engineError } from "./errors.ts";
 import { ImageUnavailableError } from "./errors.ts";
 
 export async function imageExists(docker: Docker, name: string): Promise<boolean> {

@@ -1,5 +1,5 @@
 import type Docker from "dockerode";
-import { engineError } from "./docker-sandbox.ts";
+import { engineError } from "./errors.ts";
 import { LABELS, ownerIsAlive } from "./owner.ts";
 
 /**

@@ -34,6 +34,37 @@ export interface Sandbox {
   writeFile(path: string, content: string | Buffer, mode?: number): Promise<void>;
   /** Reads a file; rejects with SandboxFileNotFound when it does not exist. */
   readFile(path: string): Promise<Buffer>;
+  /** Starts a persistent shell session in the sandbox. */
+  openShell(options?: ShellOptions): Promise<ShellSession>;
   /** Stops and removes the sandbox. Safe to call twice. */
   remove(): Promise<void>;
+}
+
+export interface ShellOptions {
+  /** Lines run once when the shell starts (activate an environment, cd to the repo, …). */
+  init?: string[];
+  env?: Record<string, string>;
+}
+
+export interface ShellResult {
+  output: string;
+  /** null when the command was interrupted for its timeout. */
+  exitCode: number | null;
+  timedOut: boolean;
+  truncated: boolean;
+  totalBytes: number;
+  durationMs: number;
+  /** The shell's working directory after the command. */
+  cwd: string;
+  /** The shell died during the command (e.g. `exit`) and was started again. */
+  restarted: boolean;
+}
+
+/**
+ * A persistent shell inside the sandbox: cwd and exported variables survive between commands;
+ * a command that outlives its timeout is interrupted as Ctrl-C would, and the session goes on.
+ */
+export interface ShellSession {
+  run(command: string, options?: { timeoutMs?: number; maxOutputBytes?: number }): Promise<ShellResult>;
+  close(): Promise<void>;
 }

@@ -1,0 +1,35 @@
+/**
+ * Turns the first SIGINT/SIGTERM into an abort (stop new work, clean up, exit non-zero) and a
+ * second one into an immediate exit, for someone who really means it.
+ */
+export function abortOnSignals(onFirst: () => void): { signal: AbortSignal; dispose: () => void } {
+  const controller = new AbortController();
+  const handler = (name: NodeJS.Signals) => {
+    if (controller.signal.aborted) {
+      process.stderr.write(`\nsecond ${name}: exiting now\n`);
+      process.exit(130);
+    }
+    onFirst();
+    controller.abort(new Error(`received ${name}`));
+  };
+  process.on("SIGINT", handler);
+  process.on("SIGTERM", handler);
+  return {
+    signal: controller.signal,
+    dispose: () => {
+      process.off("SIGINT", handler);
+      process.off("SIGTERM", handler);
+    },
+  };
+}
+
+/** The command line that resumes this run: the same arguments with the run id pinned. */
+export function resumeHint(command: string, argv: readonly string[], runId: string): string {
+  const kept: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    if (argv[i] === "--run-id") i++;
+    else if (!argv[i]!.startsWith("--run-id=")) kept.push(argv[i]!);
+  }
+  const quote = (arg: string) => (/^[\w@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replaceAll("'", "'\\''")}'`);
+  return `bottega ${command} ${[...kept, "--run-id", runId].map(quote).join(" ")}`;
+}

@@ -1,0 +1,34 @@
+import { CliUsageError, printError } from "./cli-error.ts";
+
+/** One thin module per subcommand, loaded on demand so `bottega --help` stays fast. */
+const COMMANDS: Record<string, { summary: string; load: () => Promise<{ run(argv: string[]): Promise<number> }> }> = {
+  eval: { summary: "run the agent and/or grade predictions; write results/<run_id>/", load: () => import("./eval-command.ts") },
+  run: { summary: "run the agent only; write predictions.jsonl and trajectories", load: () => import("./run-command.ts") },
+  grade: { summary: "grade a test log (or re-grade a whole run) without Docker", load: () => import("./grade-command.ts") },
+  images: { summary: "build the base and fixture images, or pull instance images", load: () => import("./images-command.ts") },
+  status: { summary: "progress and results of a run, in progress or finished", load: () => import("./status-command.ts") },
+  export: { summary: "export trajectories as fine-tuning data", load: () => import("./export-command.ts") },
+};
+
+function usage(): string {
+  const width = Math.max(...Object.keys(COMMANDS).map((name) => name.length));
+  const lines = Object.entries(COMMANDS).map(([name, command]) => `  ${name.padEnd(width)}  ${command.summary}`);
+  return `usage: bottega <command> [options]\n\ncommands:\n${lines.join("\n")}\n\n'bottega <command> --help' shows a command's options.`;
+}
+
+async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === "--help" || name === "-h" || name === "help") {
+    console.log(usage());
+    return name === undefined ? 2 : 0;
+  }
+  const command = COMMANDS[name];
+  if (!command) throw new CliUsageError(`unknown command "${name}"\n\n${usage()}`);
+  return (await command.load()).run(rest);
+}
+
+try {
+  process.exitCode = await main(process.argv.slice(2));
+} catch (error) {
+  process.exitCode = printError(error);
+}
