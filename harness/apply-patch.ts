@@ -1,14 +1,12 @@
 import type { Sandbox } from "../src/sandbox/sandbox.ts";
 import type { InstanceLog } from "./instance-log.ts";
+import { APPLY_PATCH_FAIL, APPLY_PATCH_PASS } from "./markers.ts";
 
 /** Where the official harness copies the model patch inside the container. */
 export const CONTAINER_PATCH_PATH = "/tmp/patch.diff";
 
 /** The official v4.1.0 chain, tried in order; the first exit code 0 wins. */
 export const APPLY_COMMANDS = ["git apply --verbose", "git apply --verbose --reject", "patch --batch --fuzz=5 -p1 -i"] as const;
-
-export const APPLY_PATCH_PASS = ">>>>> Applied Patch";
-export const APPLY_PATCH_FAIL = ">>>>> Patch Apply Failed";
 
 export type ApplyOutcome = { applied: true; command: string; output: string } | { applied: false; output: string };
 

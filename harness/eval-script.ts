@@ -1,11 +1,9 @@
+import { END_TEST_OUTPUT, START_TEST_OUTPUT, TEST_EXIT_CODE } from "./markers.ts";
 import type { RepoSpec } from "./repo-spec.ts";
 import type { TaskRow } from "./task-row.ts";
 import { testDirectives } from "./test-directives.ts";
 import { parsePatchFiles, testPatchFiles } from "./test-patch-files.ts";
 
-export const START_TEST_OUTPUT = ">>>>> Start Test Output";
-export const END_TEST_OUTPUT = ">>>>> End Test Output";
-export const TEST_EXIT_CODE = ">>>>> Test Exit Code";
 const TEST_EXIT_CODE_VAR = "SWEBENCH_TEST_EXIT_CODE";
 const HEREDOC_DELIMITER = "EOF_114329324912";
 const HEADER = ["#!/bin/bash", "set -uxo pipefail"];

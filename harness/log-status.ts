@@ -9,18 +9,7 @@ import {
   pyUniversalNewlines,
 } from "./parsers/python-text.ts";
 import type { Semantics, StatusMap } from "./test-status.ts";
-
-export const START_TEST_OUTPUT = ">>>>> Start Test Output";
-export const END_TEST_OUTPUT = ">>>>> End Test Output";
-export const TEST_EXIT_CODE = ">>>>> Test Exit Code";
-
-/** Markers that anywhere in the log mean the run is not gradeable. */
-export const BAD_MARKERS = [
-  ">>>>> Patch Apply Failed",
-  ">>>>> Reset Failed",
-  ">>>>> Tests Errored",
-  ">>>>> Tests Timed Out",
-] as const;
+import { BAD_MARKERS, END_TEST_OUTPUT, START_TEST_OUTPUT } from "./markers.ts";
 
 /** v5: evidence that some runner executed a non-zero number of tests (`SUITE_RAN`, mostly JS runners). */
 const SUITE_RAN = new RegExp(
