@@ -38,6 +38,10 @@ function setupScript(row: TaskRow, spec: RepoSpec): string {
     "set -euxo pipefail",
     "mkdir -p /opt/miniconda3/bin /opt/miniconda3/etc/profile.d /opt/miniconda3/envs",
     "python3 -m venv --system-site-packages /opt/miniconda3/envs/testbed",
+    // The base image's pytest script runs the system python, which cannot see what is installed
+    // in the environment: give the environment its own entry point.
+    `printf '%s\\n' '#!/opt/miniconda3/envs/testbed/bin/python' 'import sys, pytest' 'sys.exit(pytest.console_main())' > /opt/miniconda3/envs/testbed/bin/pytest`,
+    "chmod +x /opt/miniconda3/envs/testbed/bin/pytest",
     `cat > /opt/miniconda3/bin/activate <<'EOF_SHIM'\n${CONDA_SHIM}EOF_SHIM`,
     "cp /opt/miniconda3/bin/activate /opt/miniconda3/etc/profile.d/conda.sh",
     // As the official env image does, so non-login shells (BASH_ENV) get the environment.

@@ -1,9 +1,10 @@
-import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { loadDataset } from "../harness/dataset.ts";
 import { FIXTURES_DIR } from "../harness/fixture-repo.ts";
+import { applyImageTemplate, FIXTURE_IMAGE_TEMPLATE } from "../harness/image-name.ts";
 import { buildFixtureImages } from "../harness/fixture-images.ts";
 import type { TaskRow } from "../harness/task-row.ts";
 import { connectDocker } from "../src/sandbox/docker-engine.ts";
@@ -73,6 +74,24 @@ describe("bottega eval --predictions on the fixtures", () => {
     expect(summary).toContain(`**Resolved ${rows.length} / ${rows.length} (100.0%)**`);
   });
 
+  it("re-grades a finished run from its logs alone (grade --run-id) to the same reports", async () => {
+    const reportOf = (id: string) => readFileSync(join(results, "gold", "logs", id, "report.json"), "utf8");
+    const before = ids().map(reportOf);
+    const runReport = readFileSync(join(results, "gold", "report.json"), "utf8");
+    const result = await runCli(["grade", "--run-id", "gold", "--results", results]);
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toContain(`re-graded ${rows.length} logs`);
+    expect(ids().map(reportOf)).toEqual(before);
+    expect(readFileSync(join(results, "gold", "report.json"), "utf8")).toBe(runReport);
+  });
+
+  it("does nothing more when the same run is started again", async () => {
+    const again = await runCli(["eval", "--predictions", "gold", "--run-id", "gold", "--results", results, "--network", "none"]);
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stdout).toContain(`${rows.length} instances, 0 to do`);
+    expect(again.stdout).toContain(`resolved ${rows.length}/${rows.length}`);
+  });
+
   it("counts empty patches as empty, without running them", async () => {
     const report = await evalRun("empty", predictionsFile("empty", () => ""));
     expect(report.empty_patch_ids).toEqual(ids());
@@ -85,6 +104,12 @@ describe("bottega eval --predictions on the fixtures", () => {
     expect(report.unresolved_ids).toEqual(ids());
     expect(report.resolved_ids).toEqual([]);
     expect(report.error_ids).toEqual([]);
+    // Which tests each wrong fix breaks was established when the fixtures were made.
+    const expected = JSON.parse(readFileSync(join(FIXTURES_DIR, "wrong", "expected-status.json"), "utf8"));
+    for (const id of ids()) {
+      const status = JSON.parse(readFileSync(join(results, "wrong", "logs", id, "report.json"), "utf8"))[id].tests_status;
+      expect({ FAIL_TO_PASS: status.FAIL_TO_PASS, PASS_TO_PASS: status.PASS_TO_PASS }).toEqual(expected[id]);
+    }
   });
 
   it("records a corrupt patch as an error, with the apply output in run_instance.log", async () => {
@@ -99,7 +124,33 @@ describe("bottega eval --predictions on the fixtures", () => {
       const log = readFileSync(join(dir, "run_instance.log"), "utf8");
       expect(log).toContain("Failed to apply patch to container: git apply --verbose\n");
       expect(log).toContain("Failed to apply patch to container: patch --batch --fuzz=5 -p1 -i\n");
-      expect(log).toMatch(/>>>>> Patch Apply Failed:\n.*(malformed|unexpectedly ends|Only garbage)/);
+      expect(log).toMatch(/>>>>> Patch Apply Failed:\n[^]*(malformed|unexpected(ly)? end|Only garbage)/);
     }
+  });
+
+  it("gives one clear error per image that cannot be pulled, and grades the others", async () => {
+    // A dataset whose rows name their image (the v5 `image` column): half of them on a
+    // registry that refuses connections on loopback, so nothing leaves the machine.
+    const dir = join(results, "unpullable-dataset");
+    mkdirSync(dir);
+    copyFileSync(join(FIXTURES_DIR, "specs.json"), join(dir, "specs.json"));
+    const unreachable = new Set(ids().filter((_, i) => i % 2 === 0));
+    const lines = readFileSync(join(FIXTURES_DIR, "test.jsonl"), "utf8").trim().split("\n").map((line) => {
+      const row = JSON.parse(line);
+      row.image = unreachable.has(row.instance_id) ? `127.0.0.1:9/bottega/missing-${row.instance_id.toLowerCase()}:latest` : applyImageTemplate(FIXTURE_IMAGE_TEMPLATE, row);
+      return JSON.stringify(row);
+    });
+    writeFileSync(join(dir, "test.jsonl"), lines.join("\n") + "\n");
+    const result = await runCli(["eval", "--predictions", "gold", "--dataset", dir, "--run-id", "unpullable", "--results", results, "--network", "none"]);
+    expect(result.code, result.stderr).toBe(0);
+    const report = JSON.parse(readFileSync(join(results, "unpullable", "report.json"), "utf8"));
+    expect(report.error_ids).toEqual([...unreachable].sort());
+    expect(report.resolved_ids).toEqual(ids().filter((id) => !unreachable.has(id)));
+    for (const id of unreachable) {
+      const final = result.stdout.split("\n").filter((line) => line.includes(id) && line.includes("ERROR") && !line.includes("will retry"));
+      expect(final).toHaveLength(1);
+      expect(final[0]).toContain(`127.0.0.1:9/bottega/missing-${id.toLowerCase()}:latest is not available locally and could not be pulled`);
+    }
+    expect(readFileSync(join(results, "unpullable", "summary.md"), "utf8")).toContain("## Infrastructure errors");
   });
 });

@@ -23,6 +23,8 @@ export interface ToolResult {
   isError?: boolean;
   /** Set by `submit`: the episode ends after this call. */
   submitted?: boolean;
+  /** The command hit its timeout (counted towards the consecutive-timeout limit). */
+  timedOut?: boolean;
 }
 
 /**
