@@ -1,7 +1,6 @@
 import { readJsonl } from "../src/store/jsonl.ts";
 import { writeFileAtomic } from "../src/store/atomic-file.ts";
-import type { Prediction } from "./predictions.ts";
-import type { EvalConfig } from "./run-config.ts";
+import type { RunConfig } from "./run-config.ts";
 import { RunEvent } from "./run-events.ts";
 import type { RunLayout } from "./run-layout.ts";
 import type { RunReport } from "./run-report.ts";
@@ -21,7 +20,7 @@ function percent(part: number, whole: number): string {
  */
 export async function writeSummary(
   layout: RunLayout,
-  input: { config: Pick<EvalConfig, "runId" | "dataset" | "predictions" | "grading">; rows: readonly TaskRow[]; predictions: ReadonlyMap<string, Prediction>; report: RunReport },
+  input: { config: Pick<RunConfig, "runId" | "dataset" | "predictions" | "modelName" | "grading">; rows: readonly TaskRow[]; report: RunReport },
 ): Promise<string> {
   const { config, rows, report } = input;
   const events = (await readJsonl(layout.events)).map((e) => RunEvent.parse(e));

@@ -82,3 +82,19 @@ describe("persistent shell session", () => {
     expect(after.output).toBe("/usr/lib\n");
   });
 });
+
+describe("persistent shell session prompts", () => {
+  it("keeps prompts out of the output even after an environment changes PS1", async () => {
+    const box2 = await DockerSandbox.create(await connectDocker(), { image: BASE_IMAGE, network: "none", labels: { [LABELS.run]: "test-shell" } });
+    try {
+      await box2.exec("python3 -m venv /tmp/venv");
+      const session = await box2.openShell({ init: ["source /tmp/venv/bin/activate"] });
+      expect((await session.run("echo $VIRTUAL_ENV")).output).toBe("/tmp/venv\n");
+      await session.run("deactivate; source /tmp/venv/bin/activate");
+      expect((await session.run("echo hi")).output).toBe("hi\n");
+      await session.close();
+    } finally {
+      await box2.remove();
+    }
+  });
+});

@@ -5,7 +5,7 @@ import { LOG_FILES } from "../../harness/evaluate-instance.ts";
 import { FIXTURES_DIR } from "../../harness/fixture-repo.ts";
 import { gradeInstance, serializeInstanceReport } from "../../harness/instance-report.ts";
 import { loadPredictions, type Prediction } from "../../harness/predictions.ts";
-import { EvalConfig } from "../../harness/run-config.ts";
+import { RunConfig } from "../../harness/run-config.ts";
 import { RunLayout } from "../../harness/run-layout.ts";
 import { writeRunReport } from "../../harness/run-report-file.ts";
 import { specFor } from "../../harness/specs/index.ts";
@@ -65,7 +65,7 @@ export async function run(argv: string[]): Promise<number> {
 /** Re-grades every logged test output of a run, like the official --rewrite_reports. */
 async function regradeRun(layout: RunLayout, semanticsOverride: Semantics | undefined): Promise<number> {
   if (!existsSync(layout.runJson)) throw new CliUsageError(`no run at ${layout.root} (run.json missing)`);
-  const config = EvalConfig.parse(JSON.parse(readFileSync(layout.runJson, "utf8")).config);
+  const config = RunConfig.parse(JSON.parse(readFileSync(layout.runJson, "utf8")).config);
   const semantics = semanticsOverride ?? config.grading;
   const dataset = await loadDataset({ source: config.dataset, split: config.split, instances: config.instances });
   const predictions = await loadPredictions(layout.predictions, dataset.rows, { datasetIds: dataset.datasetIds });
@@ -79,7 +79,7 @@ async function regradeRun(layout: RunLayout, semanticsOverride: Semantics | unde
     regraded++;
   }
   const report = await writeRunReport(layout, dataset.rows, predictions, semantics);
-  await writeSummary(layout, { config: { ...config, grading: semantics }, rows: dataset.rows, predictions, report });
+  await writeSummary(layout, { config: { ...config, grading: semantics }, rows: dataset.rows, report });
   console.log(`re-graded ${regraded} logs of run ${layout.runId}: resolved ${report.resolved_instances}/${report.total_instances}`);
   console.log(`report: ${layout.report}`);
   return 0;

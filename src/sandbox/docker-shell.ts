@@ -18,7 +18,8 @@ const HOLD_BACK = 8192;
  */
 const SESSION_SETUP = [
   "stty -echo -onlcr",
-  "PS1=''; PS2=''; PS0=''; unset PROMPT_COMMAND",
+  // Reset before every prompt: activating an environment (conda, venv) prepends to PS1.
+  "PS1=''; PS2=''; PS0=''; PROMPT_COMMAND='PS1=; PS2=; PS0='",
   "set +m +H",
   "export TERM=dumb PAGER=cat MANPAGER=cat GIT_PAGER=cat LESS=-R PIP_PROGRESS_BAR=off TQDM_DISABLE=1",
 ];

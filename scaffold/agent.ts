@@ -1,0 +1,204 @@
+import type { ChatCompletionMessageParam } from "openai/resources/chat/completions";
+import { z } from "zod";
+import type { ModelClient } from "../src/model/model-client.ts";
+import { ContextLengthError, ModelCallAbortedError } from "../src/model/model-errors.ts";
+import { toAssistantParam, type ModelCallResult } from "../src/model/model-result.ts";
+import { isInfrastructureError } from "../src/sandbox/errors.ts";
+import type { Sandbox, ShellSession } from "../src/sandbox/sandbox.ts";
+import { parseAction } from "./action-parser.ts";
+import { salvagePatch } from "./patch.ts";
+import { clipObservation, render, type Templates } from "./templates.ts";
+import { functionTools, textToolDocs } from "./tool-schema.ts";
+import type { Tool, ToolContext, ToolResult } from "./tools/tool.ts";
+import { saveTrajectory, type ExitStatus, type Trajectory, type TrajectoryStep } from "./trajectory.ts";
+
+export const AgentConfig = z.object({
+  /** "tools": native function calling (Hermes blocks in content accepted too); "text": fenced blocks. */
+  actionFormat: z.enum(["tools", "text"]).default("tools"),
+  /** Model calls per episode. */
+  stepLimit: z.number().int().positive().default(100),
+  wallTimeSec: z.number().positive().default(3600),
+  commandTimeoutSec: z.number().positive().default(300),
+  maxConsecutiveTimeouts: z.number().int().positive().default(3),
+  /** Consecutive replies without a usable action before the episode ends exit_format. */
+  maxFormatErrors: z.number().int().positive().default(3),
+  /** Longer observations are cut to head + tail (the trajectory keeps them whole). */
+  maxObservationChars: z.number().int().positive().default(20_000),
+});
+export type AgentConfig = z.infer<typeof AgentConfig>;
+
+export interface AgentTask {
+  id: string;
+  problemStatement: string;
+  repoRoot: string;
+  /** The patch is everything changed since this commit (the tree's HEAD when the episode began). */
+  startCommit: string;
+  baseCommit?: string;
+}
+
+export interface AgentEpisode {
+  task: AgentTask;
+  sandbox: Sandbox;
+  shell: ShellSession;
+  tools: Tool[];
+  model: ModelClient;
+  templates: Templates;
+  config: AgentConfig;
+  /** Written after every step; omit to keep the trajectory in memory only. */
+  trajectoryPath?: string;
+  signal?: AbortSignal;
+  onStep?: (step: TrajectoryStep) => void;
+}
+
+export interface EpisodeOutcome {
+  exitStatus: ExitStatus;
+  exitMessage: string | null;
+  patch: string | null;
+  trajectory: Trajectory;
+}
+
+/** A way out of the loop, carrying the exit status. */
+class EpisodeEnd extends Error {
+  constructor(
+    readonly status: ExitStatus,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+function modelFailure(error: unknown): EpisodeEnd {
+  if (error instanceof ContextLengthError) return new EpisodeEnd("exit_context", error.message);
+  if (error instanceof ModelCallAbortedError) return new EpisodeEnd("exit_interrupted", error.message);
+  return new EpisodeEnd("exit_api", (error as Error).message);
+}
+
+/**
+ * The ReAct loop: ask the model, parse one action, run it, append the observation, repeat until
+ * `submit` or a limit. The history is append-only (the request of step n+1 starts with the exact
+ * messages of step n) so the server's prefix cache always hits; format errors stay in it.
+ * Whatever ends the episode, the patch is salvaged from the sandbox.
+ */
+export async function runAgent(episode: AgentEpisode): Promise<EpisodeOutcome> {
+  const { task, tools, model, templates, config, signal } = episode;
+  const toolSchemas = config.actionFormat === "tools" ? functionTools(tools) : [];
+  const system =
+    config.actionFormat === "text"
+      ? templates.system + render(templates.textModeSystemSuffix, { tool_docs: textToolDocs(tools) })
+      : templates.system;
+  const messages: ChatCompletionMessageParam[] = [
+    { role: "system", content: system },
+    { role: "user", content: render(templates.instance, { working_dir: task.repoRoot, problem_statement: task.problemStatement }) },
+  ];
+  const trajectory: Trajectory = {
+    format: "bottega-trajectory/1",
+    instance_id: task.id,
+    config,
+    task: { problem_statement: task.problemStatement, repo_root: task.repoRoot, base_commit: task.baseCommit ?? null, start_commit: task.startCommit },
+    tools: toolSchemas,
+    initial_messages: [...messages] as Trajectory["initial_messages"],
+    steps: [],
+    exit_status: null,
+    exit_message: null,
+    patch: null,
+    started_at: new Date().toISOString(),
+    finished_at: null,
+  };
+  const context: ToolContext = {
+    sandbox: episode.sandbox,
+    repoRoot: task.repoRoot,
+    shell: (command, options) => episode.shell.run(command, options),
+  };
+  const deadline = Date.now() + config.wallTimeSec * 1000;
+  let formatErrors = 0;
+  let timeouts = 0;
+  let end: EpisodeEnd | undefined;
+
+  try {
+    for (let step = 1; ; step++) {
+      if (signal?.aborted) throw new EpisodeEnd("exit_interrupted", "stopped by the user");
+      if (step > config.stepLimit) throw new EpisodeEnd("exit_step_limit", `reached the limit of ${config.stepLimit} steps`);
+      if (Date.now() > deadline) throw new EpisodeEnd("exit_time", `reached the wall-time limit of ${config.wallTimeSec} s`);
+
+      const messageCount = messages.length;
+      let reply: ModelCallResult;
+      try {
+        reply = await model.complete({ messages, tools: toolSchemas.length > 0 ? toolSchemas : undefined, signal });
+      } catch (error) {
+        throw modelFailure(error);
+      }
+      messages.push(toAssistantParam(reply.message));
+      const parsed = parseAction(reply, tools, config.actionFormat);
+      const record: TrajectoryStep = {
+        step,
+        messageCount,
+        messagesAdded: [],
+        response: { content: reply.message.content, toolCalls: reply.message.toolCalls, finishReason: reply.finishReason, raw: reply.raw },
+        usage: reply.usage,
+        modelLatencyMs: reply.latencyMs,
+        attempts: reply.attempts,
+        maxTokens: reply.maxTokens,
+        action: parsed.ok ? { tool: parsed.action.name, args: parsed.action.args, source: parsed.action.source } : null,
+        formatError: parsed.ok ? null : { code: parsed.error.code, message: parsed.error.detail },
+        observation: null,
+        observationSent: null,
+        toolMs: 0,
+      };
+
+      let result: ToolResult;
+      if (parsed.ok) {
+        formatErrors = 0;
+        const started = Date.now();
+        const tool = tools.find((t) => t.name === parsed.action.name)!;
+        try {
+          result = await tool.run(parsed.action.args, context);
+        } catch (error) {
+          if (isInfrastructureError(error)) throw new EpisodeEnd("exit_env", `the sandbox failed: ${(error as Error).message}`);
+          result = { output: `The tool failed: ${(error as Error).message}`, isError: true };
+        }
+        record.toolMs = Date.now() - started;
+        record.observation = result.output;
+        timeouts = result.timedOut ? timeouts + 1 : 0;
+      } else {
+        formatErrors++;
+        result = { output: parsed.error.message, isError: true };
+      }
+
+      const text = parsed.ok
+        ? render(templates.observation, { observation: result.output === "" ? templates.emptyObservation : clipObservation(result.output, config.maxObservationChars, templates) })
+        : result.output;
+      record.observationSent = text;
+      // A native tool call is answered by a tool message with its id (every id, so the API
+      // never sees an unanswered call); anything else by a user message.
+      const calls = reply.message.toolCalls;
+      const answers: ChatCompletionMessageParam[] =
+        calls.length > 0 ? calls.map((call) => ({ role: "tool", tool_call_id: call.id, content: text })) : [{ role: "user", content: text }];
+      messages.push(...answers);
+      record.messagesAdded = messages.slice(messageCount) as TrajectoryStep["messagesAdded"];
+      trajectory.steps.push(record);
+      episode.onStep?.(record);
+      if (episode.trajectoryPath) await saveTrajectory(episode.trajectoryPath, trajectory);
+
+      if (result.submitted) throw new EpisodeEnd("submitted", "the agent submitted");
+      if (formatErrors >= config.maxFormatErrors) throw new EpisodeEnd("exit_format", `${formatErrors} replies in a row had no usable action`);
+      if (timeouts >= config.maxConsecutiveTimeouts) throw new EpisodeEnd("exit_command_timeout", `${timeouts} commands in a row timed out`);
+    }
+  } catch (error) {
+    if (!(error instanceof EpisodeEnd)) throw error;
+    end = error;
+  }
+
+  // Every exit path salvages what the agent changed; only a dead sandbox yields no patch.
+  let patch: string | null = null;
+  try {
+    patch = await salvagePatch(episode.sandbox, task.repoRoot, task.startCommit);
+  } catch (error) {
+    end = end.status === "submitted" ? new EpisodeEnd("exit_env", `could not read the patch: ${(error as Error).message}`) : end;
+  }
+  trajectory.exit_status = end.status;
+  trajectory.exit_message = end.message;
+  trajectory.patch = patch;
+  trajectory.finished_at = new Date().toISOString();
+  if (episode.trajectoryPath) await saveTrajectory(episode.trajectoryPath, trajectory);
+  return { exitStatus: end.status, exitMessage: end.message, patch, trajectory };
+}
