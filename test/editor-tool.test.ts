@@ -6,6 +6,7 @@ import type { ToolContext, ToolResult } from "../scaffold/tools/tool.ts";
 import { createEditorTool, EDITOR_DESCRIPTION, EditorArgs } from "../scaffold/tools/editor.ts";
 import { codePointLength, countOccurrences, expandTabs, splitlinesCount } from "../scaffold/tools/python-str.ts";
 import { PurePath } from "../scaffold/tools/pure-path.ts";
+import { functionBodyRows, pythonFilemap } from "../scaffold/tools/python-filemap.ts";
 import { z } from "zod";
 
 // Expected observations are written from SWE-agent's tools/edit_anthropic/bin/str_replace_editor:
@@ -420,5 +421,92 @@ describe("Python string semantics the editor relies on", () => {
     expect(PurePath.of("/").parent.toString()).toBe("/");
     expect(PurePath.of("/a/b.tar.py").suffix).toBe(".py");
     expect(PurePath.of("/a/.bashrc").suffix).toBe("");
+  });
+});
+
+describe("filemap of large Python files (SWE-agent's USE_FILEMAP)", () => {
+  // Rows as tree-sitter-python v0.20.2 gives them for `(function_definition body: (_) @body)`.
+  const SNIPPET = [
+    "import os", // 0
+    "",
+    "def outer(a,", // 2
+    '          b: "x:y" = {1: 2}) -> int:',
+    "    # leading comment", // 4: before the first statement, so outside the body
+    '    s = """def fake():', // 5: the body starts here
+    '    pass"""',
+    "    def inner():",
+    "        return 1", // 8: inner's body
+    "    async def ainner():",
+    "        x = 1", // 10
+    "        y = 2",
+    "        return x + y",
+    "            # deeper comment", // 13: indented as deep as ainner's body, so inside it
+    "    return a  # done", // 14: inline comment then a blank line: v0.20.2 closes outer here
+    "",
+    "        # deep trailing",
+    "  # shallow",
+    "@decorator",
+    "def tabbed():",
+    "\tif True:", // 20
+    "\t\tpass",
+    "\treturn 2", // 22
+  ].join("\n") + "\n";
+
+  it("finds each function body's rows as the grammar's indentation scanner does", () => {
+    expect(functionBodyRows(SNIPPET)).toEqual([
+      [5, 14],
+      [8, 8],
+      [10, 13],
+      [20, 22],
+    ]);
+  });
+
+  it("elides bodies spanning 5 rows or more, numbering lines `{:6d} {line}`", () => {
+    expect(pythonFilemap(SNIPPET)).toBe(
+      [
+        "     1 import os",
+        "     2 ",
+        "     3 def outer(a,",
+        '     4           b: "x:y" = {1: 2}) -> int:',
+        "     5     # leading comment",
+        "     6 ... eliding lines 6-15 ...",
+        "    16 ",
+        "    17         # deep trailing",
+        "    18   # shallow",
+        "    19 @decorator",
+        "    20 def tabbed():",
+        "    21 \tif True:",
+        "    22 \t\tpass",
+        "    23 \treturn 2",
+      ].join("\n"),
+    );
+  });
+
+  it("is what view shows for a Python file over 16,000 characters, between SWE-agent's notes", async () => {
+    const functions = Array.from({ length: 40 }, (_, k) => {
+      const body = Array.from({ length: 10 }, (_, j) => `    a${j} = x + ${j}  # padding padding padding`);
+      return [`def f${k}(x):`, ...body, "    return a9", ""].join("\n");
+    });
+    await box.writeFile("/testbed/big.py", `import os\n\n${functions.join("\n")}\n`);
+    // Function k: `def` on row 2 + 13k, body on rows 3 + 13k to 13 + 13k, a blank row after.
+    const expected = ["     1 import os", "     2 "];
+    for (let k = 0; k < 40; k++) {
+      const def = 2 + 13 * k;
+      expected.push(
+        `${String(def + 1).padStart(6)} def f${k}(x):`,
+        `${String(def + 2).padStart(6)} ... eliding lines ${def + 2}-${def + 12} ...`,
+        `${String(def + 13).padStart(6)} `,
+      );
+    }
+    const result = await call(createEditorTool(), { command: "view", path: "/testbed/big.py" });
+    expect(result.output).toBe(
+      "<NOTE>This file is too large to display entirely. Showing abbreviated version. Please use `str_replace_editor view` with the `view_range` parameter to show selected lines next.</NOTE>\n" +
+        expected.join("\n") +
+        "\n<IMPORTANT><NOTE>The above file has been abbreviated. Please use `str_replace editor view` with `view_range` to look at relevant files in detail.</NOTE></IMPORTANT>\n",
+    );
+
+    const plain = await call(createEditorTool({ useFilemap: false }), { command: "view", path: "/testbed/big.py" });
+    expect(plain.output.startsWith("Here's the result of running `cat -n` on /testbed/big.py:\n     1\timport os\n")).toBe(true);
+    expect(plain.output.endsWith(`${TRUNCATED}\n\n`)).toBe(true);
   });
 });

@@ -4,6 +4,7 @@ import { catN, MAX_RESPONSE_LEN, maybeTruncate } from "./cat-n.ts";
 import { decodeFileText, encodeFileText, NEW_FILE_FORMAT, UnencodableTextError, type FileFormat } from "./file-text.ts";
 import { codePointLength, countNewlines, countOccurrences, expandTabs, pyIntList, splitlinesCount } from "./python-str.ts";
 import { PurePath } from "./pure-path.ts";
+import { pythonFilemap } from "./python-filemap.ts";
 import { FileWriteError, probePath, shellWorkingDirectory, withArgs, writeSandboxFile, type PathProbe } from "./sandbox-fs.ts";
 
 /**
@@ -22,8 +23,9 @@ import { FileWriteError, probePath, shellWorkingDirectory, withArgs, writeSandbo
  *   empties the file, `str.split("")` for an empty old_str on an empty file) we show the snippet.
  * - A write that fails leaves the file as it was; Python's open("w") would already have
  *   truncated it.
- * - The large-file "filemap" (USE_FILEMAP, tree-sitter) is a hook (`EditorOptions.filemap`);
- *   without it large files are clipped as with USE_FILEMAP=false.
+ * - The large-file filemap is computed without tree-sitter (python-filemap.ts follows the
+ *   grammar's indentation scanner); SWE-agent falls back to the clipped view when tree-sitter
+ *   is missing or fails, which ours never does.
  */
 
 const COMMANDS = ["view", "create", "str_replace", "insert", "undo_edit"] as const;
@@ -70,11 +72,10 @@ const FILEMAP_FOOTER =
 
 export interface EditorOptions {
   /**
-   * Abbreviates a Python file longer than the view limit (SWE-agent's USE_FILEMAP): one line per
-   * kept source line as `{:6d} {line}`, long function bodies replaced by "... eliding lines a-b ...".
-   * Returns undefined when it cannot parse the file, and the plain clipped view is shown.
+   * Show a Python file longer than the view limit as a filemap (SWE-agent's USE_FILEMAP, which
+   * its default and SWE-bench configs turn on). Default true.
    */
-  filemap?: (source: string) => string | undefined;
+  useFilemap?: boolean;
 }
 
 /** A refused call: the message SWE-agent prints and the exit code it uses for that refusal. */
@@ -213,9 +214,8 @@ class EditorCall {
       }
       text = lines.slice(first - 1, last === -1 ? n : last).join("\n");
       initLine = first;
-    } else if (this.options.filemap && this.path.suffix === ".py" && codePointLength(text) > MAX_RESPONSE_LEN) {
-      const filemap = this.options.filemap(text);
-      if (filemap !== undefined) return `${FILEMAP_HEADER}\n${maybeTruncate(expandTabs(filemap))}\n${FILEMAP_FOOTER}`;
+    } else if ((this.options.useFilemap ?? true) && this.path.suffix === ".py" && codePointLength(text) > MAX_RESPONSE_LEN) {
+      return `${FILEMAP_HEADER}\n${maybeTruncate(expandTabs(pythonFilemap(text)))}\n${FILEMAP_FOOTER}`;
     }
     return catN(text, this.path.toString(), initLine);
   }

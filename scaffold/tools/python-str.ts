@@ -61,11 +61,17 @@ export function countNewlines(s: string): number {
 // Every boundary `str.splitlines()` honours; "\r\n" counts once.
 const LINE_BOUNDARY = /\r\n|[\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029]/;
 
-/** Python `len(s.splitlines())`: no empty element after a final line break. */
-export function splitlinesCount(s: string): number {
-  if (s === "") return 0;
+/** Python `s.splitlines()`: no empty element after a final line break. */
+export function splitPythonLines(s: string): string[] {
+  if (s === "") return [];
   const parts = s.split(LINE_BOUNDARY);
-  return parts[parts.length - 1] === "" ? parts.length - 1 : parts.length;
+  if (parts[parts.length - 1] === "") parts.pop();
+  return parts;
+}
+
+/** Python `len(s.splitlines())`. */
+export function splitlinesCount(s: string): number {
+  return splitPythonLines(s).length;
 }
 
 /** Python `repr()` of a list of ints, e.g. `[1, 2]`. */
