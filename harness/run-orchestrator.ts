@@ -264,6 +264,6 @@ export async function runBatch(input: RunConfigInput, deps: RunDependencies): Pr
 
   if (!config.grade) return { config, layout, interrupted };
   const report = await writeRunReport(layout, dataset.rows, predictions, config.grading);
-  await writeSummary(layout, { config, rows: dataset.rows, report });
+  await writeSummary(layout, { config: { ...config, modelName }, rows: dataset.rows, report });
   return { config, layout, report, interrupted };
 }

@@ -21,8 +21,14 @@ export interface RunTotals {
 }
 
 /** Folds events into per-instance states (the last event wins) and run-wide totals. */
-export function foldEvents(events: readonly RunEvent[]): { instances: Map<string, InstanceState>; totals: RunTotals } {
+export function foldEvents(events: readonly RunEvent[]): {
+  instances: Map<string, InstanceState>;
+  /** How each instance's agent episode ended (the latest one). */
+  agentExits: Map<string, string>;
+  totals: RunTotals;
+} {
   const instances = new Map<string, InstanceState>();
+  const agentExits = new Map<string, string>();
   const totals: RunTotals = { tokensPrompt: 0, tokensCompletion: 0, tokensCached: 0, modelCalls: 0, modelLatencyMs: 0, interrupted: false };
   for (const event of events) {
     switch (event.type) {
@@ -50,6 +56,7 @@ export function foldEvents(events: readonly RunEvent[]): { instances: Map<string
       }
       case "agent_finished":
         instances.set(event.instance_id, { state: "agent_done", exit_status: event.exit_status });
+        agentExits.set(event.instance_id, event.exit_status);
         break;
       case "graded":
         instances.set(event.instance_id, { state: event.resolved ? "resolved" : "unresolved" });
@@ -68,5 +75,5 @@ export function foldEvents(events: readonly RunEvent[]): { instances: Map<string
         break;
     }
   }
-  return { instances, totals };
+  return { instances, agentExits, totals };
 }

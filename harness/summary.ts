@@ -24,14 +24,14 @@ export async function writeSummary(
 ): Promise<string> {
   const { config, rows, report } = input;
   const events = (await readJsonl(layout.events)).map((e) => RunEvent.parse(e));
-  const { instances } = foldEvents(events);
+  const { instances, agentExits } = foldEvents(events);
   const resolved = new Set(ids(report, "resolved_ids"));
   const total = rows.length;
   const lines = [
     `# Run ${config.runId}`,
     "",
     `- dataset: \`${config.dataset}\` (${total} instances)`,
-    `- predictions: \`${config.predictions}\``,
+    config.predictions ? `- predictions: \`${config.predictions}\`` : `- model: ${config.modelName ?? "(served model)"}`,
     `- grading: ${config.grading} semantics`,
     "",
     `**Resolved ${resolved.size} / ${total} (${percent(resolved.size, total)})**`,
@@ -79,6 +79,17 @@ export async function writeSummary(
     "Counted as errors by the official harness too: the patch did not apply, eval.sh timed out, or the log could not be parsed.",
     errors.filter((e) => !isInfra(e)),
   );
+  if (agentExits.size > 0) {
+    const counts = new Map<string, number>();
+    for (const status of agentExits.values()) counts.set(status, (counts.get(status) ?? 0) + 1);
+    lines.push("", "## Agent episodes", "", "| exit status | episodes |", "| --- | --- |");
+    for (const [status, count] of [...counts].sort((a, b) => b[1] - a[1])) lines.push(`| ${status} | ${count} |`);
+    const abnormal = [...agentExits].filter(([, status]) => status !== "submitted").sort();
+    if (abnormal.length > 0) {
+      lines.push("", "Episodes that did not submit (their salvaged patches were graded all the same):", "");
+      for (const [id, status] of abnormal) lines.push(`- ${id}: ${status}${resolved.has(id) ? " (resolved)" : ""}`);
+    }
+  }
   const text = lines.join("\n") + "\n";
   await writeFileAtomic(layout.summary, text);
   return text;
