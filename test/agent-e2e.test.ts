@@ -80,6 +80,33 @@ describe("bottega eval --model-url with a scripted model", () => {
     const predictions = readFileSync(join(results, "tools", "predictions.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l));
     expect(predictions.map((p) => p.instance_id).sort()).toEqual(ids());
     expect(predictions[0].model_name_or_path).toBe("fake-model");
+
+    // The fine-tuning export holds each conversation exactly as the model saw it.
+    const exported = await runCli(["export", "--run-id", "tools", "--results", results, "--resolved-only"]);
+    expect(exported.code, exported.stderr).toBe(0);
+    const records = readFileSync(join(results, "tools", "export.chat.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l));
+    expect(records.map((r) => r.instance_id).sort()).toEqual(ids());
+    for (const record of records) {
+      const requests = server.chatRequests(record.instance_id);
+      const last = requests.at(-1)!.body as { messages: unknown[]; tools: unknown[] };
+      expect(record.messages.slice(0, last.messages.length)).toEqual(last.messages);
+      expect(record.messages.length).toBe(last.messages.length + 2); // the final call and its answer
+      expect(record.tools).toEqual(last.tools);
+      expect(record.resolved).toBe(true);
+    }
+  });
+
+  it("bottega run writes predictions only; eval --predictions grades them", async () => {
+    const two = rows.slice(0, 2);
+    const server = await serve(two.map((row) => episodeConversation(episode(row, row.patch), row.problem_statement)));
+    const ran = await runCli(["run", "--model-url", server.url, "--run-id", "agent-only", "--results", results, "--instances", two.map((r) => r.instance_id).join(",")]);
+    expect(ran.code, ran.stderr).toBe(0);
+    expect(ran.stdout).not.toContain("grade ");
+    const predictions = join(results, "agent-only", "predictions.jsonl");
+    const graded = await runCli(["eval", "--predictions", predictions, "--run-id", "graded-later", "--results", results, "--instances", two.map((r) => r.instance_id).join(",")]);
+    expect(graded.code, graded.stderr).toBe(0);
+    const report = JSON.parse(readFileSync(join(results, "graded-later", "report.json"), "utf8"));
+    expect(report.resolved_ids).toEqual(two.map((r) => r.instance_id).sort());
   });
 
   it("resolves every fixture in text mode (fenced blocks, no tools sent)", async () => {
