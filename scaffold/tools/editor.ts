@@ -38,37 +38,45 @@ const SNIPPET_LINES = 4;
 const integer = z.preprocess((value) => (typeof value === "string" && /^\s*-?\d+\s*$/.test(value) ? Number(value) : value), z.number().int());
 
 export const EditorArgs = z.strictObject({
-  command: z.enum(COMMANDS).describe("The commands to run. Allowed options are: `view`, `create`, `str_replace`, `insert`, `undo_edit`."),
-  path: z.string().describe("Absolute path to file or directory, e.g. `/testbed/file.py` or `/testbed`."),
-  file_text: z.string().optional().describe("Required parameter of `create` command, with the content of the file to be created."),
-  old_str: z.string().optional().describe("Required parameter of `str_replace` command containing the string in `path` to replace."),
+  command: z.enum(COMMANDS).describe("The command to run: one of `view`, `create`, `str_replace`, `insert`, `undo_edit`."),
+  path: z.string().describe("Absolute path of a file or directory, such as `/testbed/file.py` or `/testbed`."),
+  file_text: z.string().optional().describe("For `create` (required): the content of the new file."),
+  old_str: z.string().optional().describe("For `str_replace` (required): the text in `path` to be replaced."),
   new_str: z
     .string()
     .optional()
-    .describe(
-      "Optional parameter of `str_replace` command containing the new string (if not given, no string will be added). Required parameter of `insert` command containing the string to insert.",
-    ),
-  insert_line: integer
-    .optional()
-    .describe("Required parameter of `insert` command. The `new_str` will be inserted AFTER the line `insert_line` of `path`."),
+    .describe("For `str_replace` (optional): the replacement text; when left out, `old_str` is deleted. For `insert` (required): the text to insert."),
+  insert_line: integer.optional().describe("For `insert` (required): `new_str` goes in after this line number of `path`."),
   view_range: z
     .array(integer)
     .optional()
     .describe(
-      "Optional parameter of `view` command when `path` points to a file. If none is given, the full file is shown. If provided, the file will be shown in the indicated line number range, e.g. [11, 12] will show lines 11 and 12. Indexing at 1 to start. Setting `[start_line, -1]` shows all lines from `start_line` to the end of the file.",
+      "For `view` of a file (optional): the line range to show, counting from 1, e.g. [11, 12] shows lines 11 and 12, and [start_line, -1] shows everything from start_line to the end. Without it the whole file is shown.",
     ),
 });
 export type EditorArgs = z.infer<typeof EditorArgs>;
 
 /** SWE-agent's docstring for the tool as its YAML loader folds it (lines joined by spaces). */
+/**
+ * What the model is told about the tool: the same facts as SWE-agent's docstring (which the
+ * model may have been trained with), in our own words.
+ */
 export const EDITOR_DESCRIPTION =
-  "Custom editing tool for viewing, creating and editing files * State is persistent across command calls and discussions with the user * If `path` is a file, `view` displays the result of applying `cat -n`. If `path` is a directory, `view` lists non-hidden files and directories up to 2 levels deep * The `create` command cannot be used if the specified `path` already exists as a file * If a `command` generates a long output, it will be truncated and marked with `<response clipped>` * The `undo_edit` command will revert the last edit made to the file at `path`\nNotes for using the `str_replace` command: * The `old_str` parameter should match EXACTLY one or more consecutive lines from the original file. Be mindful of whitespaces! * If the `old_str` parameter is not unique in the file, the replacement will not be performed. Make sure to include enough context in `old_str` to make it unique * The `new_str` parameter should contain the edited lines that should replace the `old_str`\n";
+  "A tool to view, create and edit files. Its state persists from one call to the next.\n" +
+  "* `view` on a file prints it as `cat -n` would; on a directory it lists the files and directories in it up to 2 levels deep, hidden ones left out.\n" +
+  "* `create` refuses a `path` that is already a file.\n" +
+  "* Long output is cut and marked with `<response clipped>`.\n" +
+  "* `undo_edit` takes back the last edit made to the file at `path`.\n" +
+  "About `str_replace`:\n" +
+  "* `old_str` must match one or more whole consecutive lines of the file EXACTLY, whitespace included.\n" +
+  "* If `old_str` occurs more than once, nothing is replaced: give enough surrounding lines to make it unique.\n" +
+  "* `new_str` holds the lines that take the place of `old_str`.\n";
 
-/** The notes SWE-agent wraps a filemap in (verbatim, including its "str_replace editor" typo). */
+/** Around an abbreviated view of a large Python file (SWE-agent shows one too, worded its way). */
 const FILEMAP_HEADER =
-  "<NOTE>This file is too large to display entirely. Showing abbreviated version. Please use `str_replace_editor view` with the `view_range` parameter to show selected lines next.</NOTE>";
+  "<NOTE>This file is too long to show in full, so an abbreviated version follows. Use `str_replace_editor view` with `view_range` to see the lines you need.</NOTE>";
 const FILEMAP_FOOTER =
-  "<IMPORTANT><NOTE>The above file has been abbreviated. Please use `str_replace editor view` with `view_range` to look at relevant files in detail.</NOTE></IMPORTANT>";
+  "<IMPORTANT><NOTE>The file above was abbreviated. Use `str_replace_editor view` with `view_range` to read the parts that matter in detail.</NOTE></IMPORTANT>";
 
 export interface EditorOptions {
   /**

@@ -14,23 +14,23 @@ import { shellWorkingDirectory, withArgs } from "./sandbox-fs.ts";
 
 const MAX_FILES = 100;
 
-const DIR_DESCRIPTION = "the directory to search in (if not provided, searches in the current directory)";
+const DIR_DESCRIPTION = "the directory to search (default: the current directory)";
 
 export const FindFileArgs = z.strictObject({
-  file_name: z.string().describe("the name of the file or pattern to search for. supports shell-style wildcards (e.g. *.py)"),
+  file_name: z.string().describe("the file name, or a shell-style pattern such as *.py, to look for"),
   dir: z.string().optional().describe(DIR_DESCRIPTION),
 });
 export type FindFileArgs = z.infer<typeof FindFileArgs>;
 
 export const SearchDirArgs = z.strictObject({
-  search_term: z.string().describe("the term to search for"),
+  search_term: z.string().describe("the text to look for"),
   dir: z.string().optional().describe(DIR_DESCRIPTION),
 });
 export type SearchDirArgs = z.infer<typeof SearchDirArgs>;
 
 export const SearchFileArgs = z.strictObject({
-  search_term: z.string().describe("the term to search for"),
-  file: z.string().optional().describe("the file to search in (if not provided, searches in the current open file)"),
+  search_term: z.string().describe("the text to look for"),
+  file: z.string().optional().describe("the file to search (default: the file currently open)"),
 });
 export type SearchFileArgs = z.infer<typeof SearchFileArgs>;
 
@@ -77,7 +77,7 @@ function report(...parts: string[]): ToolResult {
 export function createFindFileTool(): Tool<FindFileArgs> {
   return {
     name: "find_file",
-    description: "finds all files with the given name or pattern in dir. If dir is not provided, searches in the current directory",
+    description: "lists the files under dir whose name matches the given name or pattern; dir defaults to the current directory",
     schema: FindFileArgs,
     async run({ file_name, dir }, context) {
       const cwd = await workingDirectoryFor(context, dir);
@@ -95,7 +95,7 @@ export function createFindFileTool(): Tool<FindFileArgs> {
 export function createSearchDirTool(): Tool<SearchDirArgs> {
   return {
     name: "search_dir",
-    description: "searches for search_term in all files in dir. If dir is not provided, searches in the current directory",
+    description: "looks for search_term in every file under dir; dir defaults to the current directory",
     schema: SearchDirArgs,
     async run({ search_term, dir }, context) {
       const cwd = await workingDirectoryFor(context, dir);
@@ -132,7 +132,7 @@ export function createSearchDirTool(): Tool<SearchDirArgs> {
 export function createSearchFileTool(): Tool<SearchFileArgs> {
   return {
     name: "search_file",
-    description: "searches for search_term in file. If file is not provided, searches in the current open file",
+    description: "looks for search_term in a file; file defaults to the file currently open",
     schema: SearchFileArgs,
     async run({ search_term, file }, context) {
       const usage = "Usage: search_file <search_term> [<file>]";
