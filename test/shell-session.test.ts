@@ -98,3 +98,23 @@ describe("persistent shell session prompts", () => {
     }
   });
 });
+
+describe("persistent shell session input", () => {
+  it("passes any bytes through the pty untouched: control characters, non-ASCII, quotes, a 300 KB command", async () => {
+    const box2 = await DockerSandbox.create(await connectDocker(), { image: BASE_IMAGE, network: "none", labels: { [LABELS.run]: "test-shell" } });
+    try {
+      const session = await box2.openShell();
+      const tricky = "a'b\"c\\\\d\x03e\x04f\x1ag\x7fh ñ 😀 %s $HOME `x`";
+      const echoed = await session.run(`cat <<'EOF' | od -An -c | tr -s ' '\n${tricky}\nEOF`);
+      await box2.writeFile("/tmp/expected", `${tricky}\n`);
+      const expected = await box2.exec("od -An -c /tmp/expected | tr -s ' '");
+      expect(echoed.output).toBe(expected.output);
+      const big = "y".repeat(300_000);
+      const result = await session.run(`printf '%s' '${big}' | wc -c`);
+      expect(result.output.trim()).toBe("300000");
+      await session.close();
+    } finally {
+      await box2.remove();
+    }
+  });
+});

@@ -24,6 +24,28 @@ const SESSION_SETUP = [
   "export TERM=dumb PAGER=cat MANPAGER=cat GIT_PAGER=cat LESS=-R PIP_PROGRESS_BAR=off TQDM_DISABLE=1",
 ];
 
+/** Longest line sent through the pty: its canonical-mode line buffer holds 4096 bytes. */
+const TTY_LINE = 2048;
+
+/**
+ * Shell lines that write `text` to `file` using only printable ASCII on the wire: bytes other
+ * than printable ASCII (and ' and \) travel as \xHH escapes that bash's printf %b decodes, in
+ * lines short enough for the pty, so no byte can act as a terminal control character.
+ */
+function writeThroughTty(text: string, file: string): string {
+  const lines = [`mkdir -p /tmp/.bottega-shell && : > ${file}`];
+  let chunk = "";
+  for (const byte of Buffer.from(text, "utf8")) {
+    chunk += byte >= 0x20 && byte < 0x7f && byte !== 0x27 && byte !== 0x5c ? String.fromCharCode(byte) : `\\x${byte.toString(16).padStart(2, "0")}`;
+    if (chunk.length >= TTY_LINE) {
+      lines.push(`printf '%b' '${chunk}' >> ${file}`);
+      chunk = "";
+    }
+  }
+  if (chunk) lines.push(`printf '%b' '${chunk}' >> ${file}`);
+  return lines.join("\n");
+}
+
 interface Waiter {
   nonce: string;
   resolve: (marker: { exitCode: number; cwd: string } | undefined) => void;
@@ -136,12 +158,11 @@ export class DockerShell implements ShellSession {
     const max = options.maxOutputBytes ?? DEFAULT_MAX_OUTPUT;
     const collector = new OutputCollector(Math.ceil(max / 2), Math.floor(max / 2));
     this.collector = collector;
-    // The command goes in a file and is sourced: no quoting, no tty line-length limit, and it
-    // runs in this shell, so `cd` and `export` persist. stdin is /dev/null so nothing can read
-    // the session's own input.
+    // The command goes in a file and is sourced: no quoting problems, and it runs in this
+    // shell, so `cd` and `export` persist; stdin is /dev/null so nothing can read the session's
+    // own input. The file is written through the pty itself (a tar upload costs ~35 ms).
     const file = `/tmp/.bottega-shell/cmd-${++this.commandCount}.sh`;
-    await this.sandbox.writeFile(file, command);
-    let marker = await this.sendAndWait(`source ${file} </dev/null`, options.timeoutMs ?? 2 ** 31 - 1);
+    let marker = await this.sendAndWait(`${writeThroughTty(command, file)}\nsource ${file} </dev/null`, options.timeoutMs ?? 2 ** 31 - 1);
     let timedOut = false;
     let restarted = false;
     if (!marker && this.alive) {
