@@ -1,0 +1,19 @@
+/**
+ * The scripted server in its own process, so a benchmark measures the runner's CPU alone.
+ * Every conversation gets the same script: `steps` cheap bash calls, then submit twice.
+ *
+ *   tsx test/bench/fake-server-process.ts <steps> <latencyMs>   → prints the URL
+ */
+import { toolCalls, type ReplyTurn } from "../fake-openai/script.ts";
+import { startFakeOpenAI } from "../fake-openai/server.ts";
+
+const steps = Number(process.argv[2] ?? 50);
+const latencyMs = Number(process.argv[3] ?? 0);
+const turns: ReplyTurn[] = [
+  ...Array.from({ length: steps }, (_, i) => toolCalls({ name: "bash", arguments: { command: `echo step ${i} && ls /testbed | head -3` } })),
+  toolCalls({ name: "submit", arguments: {} }),
+  toolCalls({ name: "submit", arguments: {} }),
+];
+const server = await startFakeOpenAI({ conversations: [{ name: "all", match: () => true, turns }], latencyMs, maxModelLen: 131_072 });
+console.log(server.url);
+process.on("SIGTERM", () => void server.close().then(() => process.exit(0)));
