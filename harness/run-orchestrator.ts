@@ -118,6 +118,18 @@ export async function runBatch(input: RunConfigInput, deps: RunDependencies): Pr
   // Bounds the instances holding a pulled image at once, so pulls cannot run ahead and fill the disk.
   const pipelineLimit = pLimit((model ? config.workers : 0) + config.gradeWorkers + config.pullWorkers);
   const pulledByUs = new Set<string>();
+  // Worker slots, so the dashboard can show what each agent and grading worker is doing.
+  const busy = { agent: new Set<number>(), grade: new Set<number>() };
+  const inSlot = async <T>(pool: "agent" | "grade", work: (slot: number) => Promise<T>): Promise<T> => {
+    let slot = 0;
+    while (busy[pool].has(slot)) slot++;
+    busy[pool].add(slot);
+    try {
+      return await work(slot);
+    } finally {
+      busy[pool].delete(slot);
+    }
+  };
 
   const ensureImage = async (row: TaskRow, image: string): Promise<void> => {
     if (await imageExists(deps.docker, image)) return;
@@ -139,9 +151,9 @@ export async function runBatch(input: RunConfigInput, deps: RunDependencies): Pr
     pulledByUs.add(image);
   };
 
-  const runAgentFor = async (row: TaskRow, image: string): Promise<Prediction | undefined> => {
+  const runAgentFor = async (row: TaskRow, image: string, worker: number): Promise<Prediction | undefined> => {
     const id = row.instance_id;
-    emit({ type: "phase_started", instance_id: id, phase: "agent" });
+    emit({ type: "phase_started", instance_id: id, phase: "agent", worker });
     const outcome = await runAgentEpisode({
       docker: deps.docker,
       row,
@@ -182,12 +194,12 @@ export async function runBatch(input: RunConfigInput, deps: RunDependencies): Pr
     return prediction;
   };
 
-  const grade = async (row: TaskRow, prediction: Prediction, image: string): Promise<void> => {
+  const grade = async (row: TaskRow, prediction: Prediction, image: string, worker: number): Promise<void> => {
     const id = row.instance_id;
     const spec = specFor(row, dataset.specs);
     let script = evalScriptFor(row, spec, { source: config.evalScript, resetPolicy: config.resetPolicy });
     if (config.grading === "v5") script = withTestExitCode(script);
-    emit({ type: "phase_started", instance_id: id, phase: "grade" });
+    emit({ type: "phase_started", instance_id: id, phase: "grade", worker });
     if (existsSync(`${layout.logDir(id)}/${LOG_FILES.report}`)) {
       // The official harness would reuse the old report even though the patch changed.
       emit({ type: "note", instance_id: id, message: "the patch changed since it was graded: grading it again" });
@@ -225,10 +237,12 @@ export async function runBatch(input: RunConfigInput, deps: RunDependencies): Pr
           await pullLimit(() => ensureImage(row, image));
           let prediction = predictions.get(row.instance_id);
           if (!prediction && model) {
-            prediction = await agentLimit(() => (deps.signal?.aborted ? undefined : runAgentFor(row, image)));
+            prediction = await agentLimit(() => (deps.signal?.aborted ? undefined : inSlot("agent", (slot) => runAgentFor(row, image, slot))));
             if (!prediction) return;
           }
-          if (prediction && needsGrading(row)) await gradeLimit(() => (deps.signal?.aborted ? undefined : grade(row, prediction, image)));
+          if (prediction && needsGrading(row)) {
+            await gradeLimit(() => (deps.signal?.aborted ? undefined : inSlot("grade", (slot) => grade(row, prediction, image, slot))));
+          }
           return;
         } catch (error) {
           if (deps.signal?.aborted) return;
