@@ -129,7 +129,8 @@ export class RunTally {
   private agentWallMs = 0;
   private readonly notableEvents: RunEvent[] = [];
 
-  constructor(private readonly grading: boolean) {}
+  /** grading: whether instances are done once graded (eval) or once their agent finished (`bottega run`). */
+  constructor(readonly grading: boolean) {}
 
   /** Every notable event so far (finishes, errors, notes), oldest first; only ever appended to. */
   get notable(): readonly RunEvent[] {
