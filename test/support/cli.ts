@@ -1,4 +1,5 @@
-import { spawn } from "node:child_process";
+import { spawn, type ChildProcess } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 
 export const PROJECT_ROOT = fileURLToPath(new URL("../..", import.meta.url));
@@ -9,10 +10,31 @@ export interface CliResult {
   signal: NodeJS.Signals | null;
   stdout: string;
   stderr: string;
+  /** Highest resident set size seen while it ran (sampled every 100 ms), in bytes. */
+  peakRssBytes: number;
+}
+
+export interface CliOptions {
+  cwd?: string;
+  env?: Record<string, string>;
+  timeoutMs?: number;
+  /** Called with the child as soon as it starts, e.g. to kill it mid-run. */
+  onStart?: (child: ChildProcess) => void;
+  /** Called with each chunk of stdout as it arrives. */
+  onStdout?: (text: string, child: ChildProcess) => void;
+}
+
+function rssBytes(pid: number): number {
+  try {
+    const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
+    return match ? Number(match[1]) * 1024 : 0;
+  } catch {
+    return 0;
+  }
 }
 
 /** Runs the real CLI (bin/bottega.js) as a child process, as a user would. */
-export function runCli(args: string[], options: { cwd?: string; env?: Record<string, string>; timeoutMs?: number } = {}): Promise<CliResult> {
+export function runCli(args: string[], options: CliOptions = {}): Promise<CliResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [BIN, ...args], {
       cwd: options.cwd ?? PROJECT_ROOT,
@@ -21,13 +43,20 @@ export function runCli(args: string[], options: { cwd?: string; env?: Record<str
     });
     let stdout = "";
     let stderr = "";
-    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
+    let peakRssBytes = 0;
+    const sampler = setInterval(() => (peakRssBytes = Math.max(peakRssBytes, rssBytes(child.pid!))), 100);
+    child.stdout.on("data", (d: Buffer) => {
+      stdout += d.toString();
+      options.onStdout?.(stdout, child);
+    });
     child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
     const timer = setTimeout(() => child.kill("SIGKILL"), options.timeoutMs ?? 600_000);
+    options.onStart?.(child);
     child.on("error", reject);
     child.on("close", (code, signal) => {
       clearTimeout(timer);
-      resolve({ code, signal, stdout, stderr });
+      clearInterval(sampler);
+      resolve({ code, signal, stdout, stderr, peakRssBytes });
     });
   });
 }
