@@ -96,6 +96,22 @@ describe("Dashboard", () => {
     expect(text).not.toContain("tok/s"); // no model calls in this invocation
   });
 
+  it("says when the run has not started yet, and when it ended interrupted", () => {
+    const tally = new RunTally(false);
+    const app = render(<Dashboard tally={tally} now={clock(0)} stopping />);
+    expect(frame(app)).toContain("starting the run…");
+    tally.add(at(0, { type: "run_started", runId: "r3", total: 2, todo: 2 }));
+    tally.add(at(3, { type: "phase_started", instance_id: "A", phase: "agent", worker: 0 }));
+    tally.add(at(9, { type: "run_finished", interrupted: true }));
+    app.rerender(<Dashboard tally={tally} now={clock(60)} stopping />);
+    const text = frame(app);
+    app.unmount();
+    expect(text).toContain("run r3 · elapsed 9s · interrupted");
+    expect(text).not.toContain("stopping");
+    expect(text).toContain("0 running · 2 queued");
+    expect(text).not.toContain("resolved"); // an agent-only run grades nothing
+  });
+
   it("keeps the worker table short on a big machine", () => {
     const tally = new RunTally(true);
     tally.add(at(0, { type: "run_started", runId: "big", total: 30, todo: 30 }));

@@ -12,13 +12,17 @@ import { abortOnSignals, resumeHint } from "./interrupt.ts";
  */
 export async function executeRun(command: string, argv: readonly string[], config: RunConfig): Promise<{ code: number; result: RunResult }> {
   const docker = await connectDocker();
-  const interrupt = abortOnSignals(() => process.stderr.write("\nstopping: no new work; removing this run's containers…\n"));
+  const dashboard = wantsDashboard(argv) ? (await import("../tui/dashboard.tsx")).mountDashboard({ grading: config.grade }) : undefined;
+  const interrupt = abortOnSignals(() =>
+    dashboard ? dashboard.stopping() : process.stderr.write("\nstopping: no new work; removing this run's containers…\n"),
+  );
   const onEvent = (event: RunEvent) => {
+    if (dashboard) return dashboard.onEvent(event);
     const line = eventLine(event);
     if (line) console.log(line);
   };
   try {
-    const result = await runBatch(config, { docker, signal: interrupt.signal, onEvent });
+    const result = await runBatch(config, { docker, signal: interrupt.signal, onEvent }).finally(() => dashboard?.close());
     const r = result.report;
     if (r) {
       console.log(
@@ -37,4 +41,13 @@ export async function executeRun(command: string, argv: readonly string[], confi
   } finally {
     interrupt.dispose();
   }
+}
+
+/**
+ * The dashboard needs a terminal that shows it as it is drawn: not a pipe or a file (nohup), and
+ * not CI, where ink draws nothing until the process exits.
+ */
+function wantsDashboard(argv: readonly string[]): boolean {
+  const ci = process.env.CI !== undefined && process.env.CI !== "0" && process.env.CI !== "false";
+  return process.stdout.isTTY === true && !ci && !argv.includes("--no-tui");
 }

@@ -32,6 +32,7 @@ export function Dashboard({ tally, now = Date.now, refreshMs = 250, stopping = f
   }, [refreshMs]);
 
   const stats = tally.stats({ now: now() });
+  if (stats.startedAt === undefined) return <Text dimColor>starting the run…</Text>;
   return (
     <>
       <Static items={tally.notable.slice()}>{(event, index) => <NotableLine key={index} event={event} />}</Static>
@@ -52,11 +53,12 @@ export function Dashboard({ tally, now = Date.now, refreshMs = 250, stopping = f
 }
 
 function Header({ stats, stopping }: { stats: RunStats; stopping: boolean }) {
-  const eta = stats.finishedAt ? "finished" : stats.etaMs === undefined ? "ETA –" : `ETA ${duration(stats.etaMs)}`;
+  const ended = stats.finishedAt === undefined ? undefined : stats.interrupted ? "interrupted" : "finished";
+  const eta = ended ?? (stats.etaMs === undefined ? "ETA –" : `ETA ${duration(stats.etaMs)}`);
   return (
     <Text wrap="truncate">
-      <Text bold>run {stats.runId ?? "…"}</Text> · elapsed {duration(stats.elapsedMs)} · {eta}
-      {stopping && <Text color="yellow"> · stopping: no new work, removing this run's containers…</Text>}
+      <Text bold>run {stats.runId}</Text> · elapsed {duration(stats.elapsedMs)} · {eta}
+      {stopping && !ended && <Text color="yellow"> · stopping: no new work, removing this run's containers…</Text>}
     </Text>
   );
 }
