@@ -1,0 +1,73 @@
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { loadDataset } from "../harness/dataset.ts";
+import { buildFixtureImages } from "../harness/fixture-images.ts";
+import { FIXTURES_DIR, fixtureRepoDir } from "../harness/fixture-repo.ts";
+import type { TaskRow } from "../harness/task-row.ts";
+import { connectDocker } from "../src/sandbox/docker-engine.ts";
+import { episodeConversation } from "./fake-openai/recorded-episodes.ts";
+import { startFakeOpenAI, type FakeOpenAI } from "./fake-openai/server.ts";
+import { runCli } from "./support/cli.ts";
+import { restartableDockerd, startDockerd, stopDockerd } from "./support/dockerd.ts";
+import { episodeFromPatch } from "./support/scripted-episode.ts";
+
+const dockerd = restartableDockerd();
+if (!dockerd) console.warn("SKIPPED test/engine-restart.test.ts: needs root and a single dockerd process to restart");
+
+let rows: TaskRow[];
+let results: string;
+let server: FakeOpenAI;
+
+describe.skipIf(!dockerd)("the Docker engine restarting mid-run", () => {
+  beforeAll(async () => {
+    rows = (await loadDataset({ source: FIXTURES_DIR })).rows;
+    await buildFixtureImages(await connectDocker());
+    results = mkdtempSync(join(tmpdir(), "bottega-engine-"));
+    server = await startFakeOpenAI({
+      conversations: rows.map((row) =>
+        episodeConversation({ instance_id: row.instance_id, description: "", actions: episodeFromPatch(row.patch, fixtureRepoDir(row.instance_id)) }, row.problem_statement),
+      ),
+      latencyMs: 300,
+      maxModelLen: 32_768,
+    });
+  });
+
+  afterAll(async () => {
+    await startDockerd(); // whatever happened, leave an engine running
+    await server?.close();
+  });
+
+  it("retries or records the affected instances as infrastructure errors; the run completes and resumes to the end", async () => {
+    const args = ["eval", "--model-url", server.url, "--run-id", "restart", "--results", results, "--workers", "3"];
+    let restarted: Promise<void> | undefined;
+    const first = await runCli(args, {
+      onStdout: (out) => {
+        if (!restarted && (out.match(/agent .* started/g) ?? []).length >= 3) {
+          restarted = (async () => {
+            await new Promise((resolve) => setTimeout(resolve, 1000));
+            await stopDockerd(restartableDockerd()!);
+            await new Promise((resolve) => setTimeout(resolve, 1000));
+            await startDockerd();
+          })();
+        }
+      },
+    });
+    await restarted;
+    expect(first.code, first.stderr + first.stdout).toBe(0);
+    const events = readFileSync(join(results, "restart", "events.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l));
+    const infra = events.filter((e) => e.type === "error" && e.category === "infrastructure");
+    expect(infra.length).toBeGreaterThan(0);
+    const report = JSON.parse(readFileSync(join(results, "restart", "report.json"), "utf8"));
+    const ids = rows.map((r) => r.instance_id).sort();
+    // Every instance is accounted for: resolved, or an error (never a silent wrong "unresolved").
+    expect([...report.resolved_ids, ...report.error_ids, ...report.incomplete_ids].sort()).toEqual(ids);
+
+    const second = await runCli(args);
+    expect(second.code, second.stderr).toBe(0);
+    expect(JSON.parse(readFileSync(join(results, "restart", "report.json"), "utf8")).resolved_ids).toEqual(ids);
+    expect(execFileSync("docker", ["ps", "-aq", "--filter", "label=bottega.run=restart"]).toString().trim()).toBe("");
+  });
+});
