@@ -3,7 +3,7 @@ import { useEffect, useState } from "react";
 import type { RunEvent } from "../../harness/run-events.ts";
 import { RunTally, type RunStats, type WorkerRow } from "../../harness/run-stats.ts";
 import { eventLine } from "../cli/event-line.ts";
-import { counts, duration, percent, perSecond } from "./format.ts";
+import { activity, counts, duration, percent, perSecond } from "./format.ts";
 
 export interface DashboardProps {
   /** Fed with the run's events by the caller; read on every redraw. */
@@ -94,18 +94,12 @@ function Workers({ rows, max }: { rows: readonly WorkerRow[]; max: number }) {
         <Text key={`${row.pool}:${row.slot ?? row.instance_id}`} wrap="truncate">
           {"  "}
           {`${row.pool} ${row.slot ?? ""}`.padEnd(9)}
-          {row.instance_id.padEnd(42)} {doing(row).padEnd(10)} {duration(row.runningMs)}
+          {row.instance_id.padEnd(42)} {activity(row).padEnd(10)} {duration(row.runningMs)}
         </Text>
       ))}
       {rows.length > max && <Text dimColor>{`  … and ${rows.length - max} more`}</Text>}
     </Box>
   );
-}
-
-function doing(row: WorkerRow): string {
-  if (row.pool === "agent") return row.step === undefined ? "starting" : `step ${row.step}`;
-  if (row.pool === "grade") return "grading";
-  return row.pulled === undefined ? "pulling" : `${Math.floor(100 * row.pulled)}%`;
 }
 
 function Problems({ stats }: { stats: RunStats }) {

@@ -1,3 +1,5 @@
+import type { WorkerRow } from "../../harness/run-stats.ts";
+
 /** How run numbers read to a person, shared by the dashboard and `bottega status`. */
 
 /** 45s, 3m12s, 1h02m, 2d03h. */
@@ -25,4 +27,11 @@ export function perSecond(rate: number | undefined): string {
 /** "a 3, b 1" from counted items. */
 export function counts(items: ReadonlyArray<{ label: string; count: number }>): string {
   return items.map((item) => `${item.label} ${item.count}`).join(", ");
+}
+
+/** What a worker row is doing: the agent's step, grading, or how much of the image is pulled. */
+export function activity(row: WorkerRow): string {
+  if (row.pool === "agent") return row.step === undefined ? "starting" : `step ${row.step}`;
+  if (row.pool === "grade") return "grading";
+  return row.pulled === undefined ? "pulling" : `${Math.floor(100 * row.pulled)}%`;
 }
