@@ -6,6 +6,7 @@ import { ModelClient } from "../src/model/model-client.ts";
 import { ImageUnavailableError, isInfrastructureError } from "../src/sandbox/errors.ts";
 import { imageExists, pullImage, removeImage } from "../src/sandbox/images.ts";
 import { liveContainers } from "../src/sandbox/live-containers.ts";
+import { currentOwner } from "../src/sandbox/owner.ts";
 import { reapDeadContainers } from "../src/sandbox/reaper.ts";
 import { writeFileAtomic } from "../src/store/atomic-file.ts";
 import { appendJsonl, readJsonl } from "../src/store/jsonl.ts";
@@ -89,7 +90,11 @@ export async function runBatch(input: RunConfigInput, deps: RunDependencies): Pr
   const templates = loadTemplates(config.templatesPath);
   await writeFileAtomic(
     layout.runJson,
-    JSON.stringify({ config: storedConfig(config), dataset: dataset.source, modelName, startedAt: new Date().toISOString(), node: process.version }, null, 2),
+    JSON.stringify(
+      { config: storedConfig(config), dataset: dataset.source, modelName, owner: currentOwner(), startedAt: new Date().toISOString(), node: process.version },
+      null,
+      2,
+    ),
   );
 
   await reapDeadContainers(deps.docker);
@@ -149,6 +154,7 @@ export async function runBatch(input: RunConfigInput, deps: RunDependencies): Pr
       throw new InfrastructureFailure("pull", kind, (error as Error).message);
     }
     pulledByUs.add(image);
+    emit({ type: "pull_progress", instance_id: row.instance_id, current: 1, total: 1 }); // pulled, waiting for a worker
   };
 
   const runAgentFor = async (row: TaskRow, image: string, worker: number): Promise<Prediction | undefined> => {

@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import { dirname } from "node:path";
 import type { Duplex } from "node:stream";
 import type Docker from "dockerode";
 import { engineError } from "./errors.ts";
@@ -33,7 +34,8 @@ const TTY_LINE = 2048;
  * lines short enough for the pty, so no byte can act as a terminal control character.
  */
 function writeThroughTty(text: string, file: string): string {
-  const lines = [`mkdir -p /tmp/.bottega-shell && : > ${file}`];
+  // `[` is a builtin: no process is started unless the folder went missing (say, rm -rf /tmp/*).
+  const lines = [`[ -d ${dirname(file)} ] || mkdir -p ${dirname(file)}; : > ${file}`];
   let chunk = "";
   for (const byte of Buffer.from(text, "utf8")) {
     chunk += byte >= 0x20 && byte < 0x7f && byte !== 0x27 && byte !== 0x5c ? String.fromCharCode(byte) : `\\x${byte.toString(16).padStart(2, "0")}`;
