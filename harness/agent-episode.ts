@@ -80,6 +80,12 @@ export async function runAgentEpisode(options: AgentEpisodeOptions): Promise<Epi
       model: options.model,
       templates: options.templates,
       config: options.agent,
+      recordConfig: {
+        profile: options.profile,
+        reviewOnSubmit: options.reviewOnSubmit,
+        image: options.image,
+        model: { ...options.model.config, apiKey: undefined },
+      },
       trajectoryPath: options.trajectoryPath,
       signal: options.signal,
       onStep: options.onStep,

@@ -44,6 +44,8 @@ export interface AgentEpisode {
   model: ModelClient;
   templates: Templates;
   config: AgentConfig;
+  /** More settings to record in the trajectory (profile, model, sampling…), beside the agent's. */
+  recordConfig?: Record<string, unknown>;
   /** Written after every step; omit to keep the trajectory in memory only. */
   trajectoryPath?: string;
   signal?: AbortSignal;
@@ -93,7 +95,7 @@ export async function runAgent(episode: AgentEpisode): Promise<EpisodeOutcome> {
   const trajectory: Trajectory = {
     format: "bottega-trajectory/1",
     instance_id: task.id,
-    config,
+    config: { agent: config, ...episode.recordConfig },
     task: { problem_statement: task.problemStatement, repo_root: task.repoRoot, base_commit: task.baseCommit ?? null, start_commit: task.startCommit },
     tools: toolSchemas,
     initial_messages: [...messages] as Trajectory["initial_messages"],

@@ -1,57 +1,32 @@
-import { mkdtempSync, readFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { loadDataset } from "../harness/dataset.ts";
-import { buildFixtureImages } from "../harness/fixture-images.ts";
-import { FIXTURES_DIR, fixtureRepoDir } from "../harness/fixture-repo.ts";
+import { describe, expect, it } from "vitest";
+import { FIXTURES_DIR } from "../harness/fixture-repo.ts";
 import type { TaskRow } from "../harness/task-row.ts";
 import { Trajectory } from "../scaffold/trajectory.ts";
-import { connectDocker } from "../src/sandbox/docker-engine.ts";
-import { episodeConversation, replayTurn, type RecordedEpisode } from "./fake-openai/recorded-episodes.ts";
-import { toolCalls, type Conversation } from "./fake-openai/script.ts";
-import { startFakeOpenAI, type FakeOpenAI } from "./fake-openai/server.ts";
+import { episodeConversation, replayTurn } from "./fake-openai/recorded-episodes.ts";
+import { toolCalls } from "./fake-openai/script.ts";
+import type { FakeOpenAI } from "./fake-openai/server.ts";
 import { runCli } from "./support/cli.ts";
-import { episodeFromPatch } from "./support/scripted-episode.ts";
+import { fixtureSuite } from "./support/fixture-suite.ts";
 
 /**
  * The agent end to end through the CLI: real containers from the fixture images, the real
  * openai client in the CLI process, the scripted OpenAI-compatible server in this one.
  */
-let rows: TaskRow[];
-let results: string;
-const servers: FakeOpenAI[] = [];
-
-beforeAll(async () => {
-  rows = (await loadDataset({ source: FIXTURES_DIR })).rows;
-  await buildFixtureImages(await connectDocker());
-  results = mkdtempSync(join(tmpdir(), "bottega-agent-"));
-});
-
-afterAll(async () => {
-  await Promise.all(servers.map((server) => server.close()));
-});
-
-const ids = () => rows.map((row) => row.instance_id).sort();
-
-function episode(row: TaskRow, patch: string): RecordedEpisode {
-  return { instance_id: row.instance_id, description: "", actions: episodeFromPatch(patch, fixtureRepoDir(row.instance_id)) };
-}
-
-async function serve(conversations: Conversation[], options: { maxModelLen?: number } = {}): Promise<FakeOpenAI> {
-  const server = await startFakeOpenAI({ conversations, maxModelLen: options.maxModelLen ?? 32_768 });
-  servers.push(server);
-  return server;
-}
+const suite = fixtureSuite("agent");
+const ids = suite.ids;
+const episode = (row: TaskRow, patch: string) => suite.episode(row, patch);
+const serve = suite.serve;
 
 async function evalWith(server: FakeOpenAI, runId: string, extra: string[] = []) {
-  const result = await runCli(["eval", "--model-url", server.url, "--run-id", runId, "--results", results, "--workers", "3", ...extra]);
+  const result = await runCli(["eval", "--model-url", server.url, "--run-id", runId, "--results", suite.results, "--workers", "3", ...extra]);
   expect(result.code, result.stderr + result.stdout).toBe(0);
-  return JSON.parse(readFileSync(join(results, runId, "report.json"), "utf8"));
+  return JSON.parse(readFileSync(join(suite.results, runId, "report.json"), "utf8"));
 }
 
 function trajectory(runId: string, id: string): Trajectory {
-  return Trajectory.parse(JSON.parse(readFileSync(join(results, runId, "trajectories", `${id}.json`), "utf8")));
+  return Trajectory.parse(JSON.parse(readFileSync(join(suite.results, runId, "trajectories", `${id}.json`), "utf8")));
 }
 
 /** Each request of a conversation starts with exactly the messages of the one before. */
@@ -66,10 +41,10 @@ function expectAppendOnly(server: FakeOpenAI, conversation: string) {
 
 describe("bottega eval --model-url with a scripted model", () => {
   it("resolves every fixture in tool mode: explore, edit, run tests, submit; history is append-only", async () => {
-    const server = await serve(rows.map((row) => episodeConversation(episode(row, row.patch), row.problem_statement)));
+    const server = await serve(suite.rows.map((row) => episodeConversation(episode(row, row.patch), row.problem_statement)));
     const report = await evalWith(server, "tools");
     expect(report.resolved_ids).toEqual(ids());
-    for (const row of rows) {
+    for (const row of suite.rows) {
       expectAppendOnly(server, row.instance_id);
       const t = trajectory("tools", row.instance_id);
       expect(t.exit_status).toBe("submitted");
@@ -77,14 +52,14 @@ describe("bottega eval --model-url with a scripted model", () => {
       // The agent's patch is the gold fix, byte for byte, since it made exactly those edits.
       expect(t.patch).toBe(row.patch);
     }
-    const predictions = readFileSync(join(results, "tools", "predictions.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l));
+    const predictions = readFileSync(join(suite.results, "tools", "predictions.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l));
     expect(predictions.map((p) => p.instance_id).sort()).toEqual(ids());
     expect(predictions[0].model_name_or_path).toBe("fake-model");
 
     // The fine-tuning export holds each conversation exactly as the model saw it.
-    const exported = await runCli(["export", "--run-id", "tools", "--results", results, "--resolved-only"]);
+    const exported = await runCli(["export", "--run-id", "tools", "--results", suite.results, "--resolved-only"]);
     expect(exported.code, exported.stderr).toBe(0);
-    const records = readFileSync(join(results, "tools", "export.chat.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l));
+    const records = readFileSync(join(suite.results, "tools", "export.chat.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l));
     expect(records.map((r) => r.instance_id).sort()).toEqual(ids());
     for (const record of records) {
       const requests = server.chatRequests(record.instance_id);
@@ -97,38 +72,38 @@ describe("bottega eval --model-url with a scripted model", () => {
   });
 
   it("bottega run writes predictions only; eval --predictions grades them", async () => {
-    const two = rows.slice(0, 2);
+    const two = suite.rows.slice(0, 2);
     const server = await serve(two.map((row) => episodeConversation(episode(row, row.patch), row.problem_statement)));
-    const ran = await runCli(["run", "--model-url", server.url, "--run-id", "agent-only", "--results", results, "--instances", two.map((r) => r.instance_id).join(",")]);
+    const ran = await runCli(["run", "--model-url", server.url, "--run-id", "agent-only", "--results", suite.results, "--instances", two.map((r) => r.instance_id).join(",")]);
     expect(ran.code, ran.stderr).toBe(0);
     expect(ran.stdout).not.toContain("grade ");
-    const predictions = join(results, "agent-only", "predictions.jsonl");
-    const graded = await runCli(["eval", "--predictions", predictions, "--run-id", "graded-later", "--results", results, "--instances", two.map((r) => r.instance_id).join(",")]);
+    const predictions = join(suite.results, "agent-only", "predictions.jsonl");
+    const graded = await runCli(["eval", "--predictions", predictions, "--run-id", "graded-later", "--results", suite.results, "--instances", two.map((r) => r.instance_id).join(",")]);
     expect(graded.code, graded.stderr).toBe(0);
-    const report = JSON.parse(readFileSync(join(results, "graded-later", "report.json"), "utf8"));
+    const report = JSON.parse(readFileSync(join(suite.results, "graded-later", "report.json"), "utf8"));
     expect(report.resolved_ids).toEqual(two.map((r) => r.instance_id).sort());
   });
 
   it("resolves every fixture in text mode (fenced blocks, no tools sent)", async () => {
-    const server = await serve(rows.map((row) => episodeConversation(episode(row, row.patch), row.problem_statement)));
+    const server = await serve(suite.rows.map((row) => episodeConversation(episode(row, row.patch), row.problem_statement)));
     const report = await evalWith(server, "text", ["--action-format", "text"]);
     expect(report.resolved_ids).toEqual(ids());
     for (const request of server.requests.filter((r) => r.path.endsWith("/chat/completions"))) {
       expect((request.body as { tools?: unknown }).tools).toBeUndefined();
     }
-    expect(trajectory("text", rows[0]!.instance_id).steps.every((s) => s.action?.source === "text")).toBe(true);
+    expect(trajectory("text", suite.rows[0]!.instance_id).steps.every((s) => s.action?.source === "text")).toBe(true);
   });
 
   it("grades a scripted wrong fix unresolved", async () => {
     const server = await serve(
-      rows.map((row) => episodeConversation(episode(row, readFileSync(join(FIXTURES_DIR, "wrong", `${row.instance_id}.diff`), "utf8")), row.problem_statement)),
+      suite.rows.map((row) => episodeConversation(episode(row, readFileSync(join(FIXTURES_DIR, "wrong", `${row.instance_id}.diff`), "utf8")), row.problem_statement)),
     );
     const report = await evalWith(server, "wrong");
     expect(report.unresolved_ids).toEqual(ids());
   });
 
   it("recovers from malformed tool calls after the error message", async () => {
-    const row = rows[0]!;
+    const row = suite.rows[0]!;
     const good = episode(row, row.patch).actions;
     const server = await serve([
       {
@@ -158,7 +133,7 @@ describe("bottega eval --model-url with a scripted model", () => {
   });
 
   it("ends an episode that overflows the context with exit_context, and grades its salvaged patch", async () => {
-    const row = rows[0]!;
+    const row = suite.rows[0]!;
     const actions = episode(row, row.patch).actions;
     const edits = actions.filter((a) => a.call.name === "str_replace_editor" && a.call.arguments.command === "str_replace");
     // Make the fix, then keep printing a large file until the prompt no longer fits.
@@ -172,6 +147,28 @@ describe("bottega eval --model-url with a scripted model", () => {
     expect(t.exit_status).toBe("exit_context");
     expect(t.patch).toBe(row.patch);
     expect(report.resolved_ids).toEqual([row.instance_id]);
-    expect(readFileSync(join(results, "overflow", "summary.md"), "utf8")).toContain("exit_context");
+    expect(readFileSync(join(suite.results, "overflow", "summary.md"), "utf8")).toContain("exit_context");
+  });
+
+  it("ends episodes at the format-error and step limits, salvaging what was done", async () => {
+    const [a, b] = [suite.rows[1]!, suite.rows[0]!]; // b: calc-1, whose fix is one str_replace
+    const server = await serve([
+      { name: a.instance_id, match: a.problem_statement, turns: [1, 2, 3].map(() => ({ type: "reply" as const, content: "I will just think out loud." })) },
+      episodeConversation(episode(b, b.patch), b.problem_statement),
+    ]);
+    // b's episode makes its one edit at step 4 (explore, view, test, edit), then would go on.
+    const report = await evalWith(server, "limits", ["--instances", `${a.instance_id},${b.instance_id}`, "--max-steps", "4"]);
+    const ta = trajectory("limits", a.instance_id);
+    expect(ta.exit_status).toBe("exit_format");
+    expect(ta.steps.map((s) => s.formatError?.code)).toEqual(["missing", "missing", "missing"]);
+    expect(ta.patch).toBe("");
+    const tb = trajectory("limits", b.instance_id);
+    expect(tb.exit_status).toBe("exit_step_limit");
+    expect(tb.steps).toHaveLength(4);
+    expect(tb.patch).toBe(b.patch);
+    expect(tb.config).toMatchObject({ agent: { stepLimit: 4 }, profile: "swe-agent", model: { baseURL: server.url, sampling: { temperature: 0 } } });
+    expect(tb.config.model).not.toHaveProperty("apiKey"); // never written to disk
+    expect(report.empty_patch_ids).toEqual([a.instance_id]);
+    expect(report.resolved_ids).toEqual([b.instance_id]);
   });
 });

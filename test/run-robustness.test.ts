@@ -1,53 +1,30 @@
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { loadDataset } from "../harness/dataset.ts";
-import { buildFixtureImages } from "../harness/fixture-images.ts";
-import { FIXTURES_DIR, fixtureRepoDir } from "../harness/fixture-repo.ts";
+import { describe, expect, it } from "vitest";
 import type { TaskRow } from "../harness/task-row.ts";
 import { Trajectory } from "../scaffold/trajectory.ts";
-import { connectDocker } from "../src/sandbox/docker-engine.ts";
-import { episodeConversation, replayTurn, type RecordedEpisode } from "./fake-openai/recorded-episodes.ts";
+import { episodeConversation, replayTurn } from "./fake-openai/recorded-episodes.ts";
 import { failFirst, rateLimited, serverError, stall, type Conversation, type ReplyTurn } from "./fake-openai/script.ts";
-import { startFakeOpenAI, type FakeOpenAI } from "./fake-openai/server.ts";
+import type { FakeOpenAI } from "./fake-openai/server.ts";
 import { runCli } from "./support/cli.ts";
-import { episodeFromPatch } from "./support/scripted-episode.ts";
+import { fixtureSuite } from "./support/fixture-suite.ts";
 
 /** Runs that survive: kill -9 and resume, Ctrl-C, a flaky or dead model server, hostile commands. */
-let rows: TaskRow[];
-let results: string;
-const servers: FakeOpenAI[] = [];
+const suite = fixtureSuite("robust");
+const ids = suite.ids;
+const goldEpisode = (row: TaskRow) => suite.episode(row);
+const serve = (conversations: Conversation[], latencyMs = 0) => suite.serve(conversations, { latencyMs });
 
-beforeAll(async () => {
-  rows = (await loadDataset({ source: FIXTURES_DIR })).rows;
-  await buildFixtureImages(await connectDocker());
-  results = mkdtempSync(join(tmpdir(), "bottega-robust-"));
-});
-
-afterAll(async () => {
-  await Promise.all(servers.map((server) => server.close()));
-});
-
-const ids = () => rows.map((row) => row.instance_id).sort();
-const goldEpisode = (row: TaskRow): RecordedEpisode => ({ instance_id: row.instance_id, description: "", actions: episodeFromPatch(row.patch, fixtureRepoDir(row.instance_id)) });
-
-async function serve(conversations: Conversation[], latencyMs = 0): Promise<FakeOpenAI> {
-  const server = await startFakeOpenAI({ conversations, latencyMs, maxModelLen: 32_768 });
-  servers.push(server);
-  return server;
-}
-
-const readJson = (...path: string[]) => JSON.parse(readFileSync(join(results, ...path), "utf8"));
-const events = (runId: string) => readFileSync(join(results, runId, "events.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l));
+const readJson = (...path: string[]) => JSON.parse(readFileSync(join(suite.results, ...path), "utf8"));
+const events = (runId: string) => readFileSync(join(suite.results, runId, "events.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l));
 const containersOf = (runId: string) => execFileSync("docker", ["ps", "-aq", "--filter", `label=bottega.run=${runId}`]).toString().trim();
-const evalArgs = (server: FakeOpenAI, runId: string, ...extra: string[]) => ["eval", "--model-url", server.url, "--run-id", runId, "--results", results, "--workers", "2", ...extra];
+const evalArgs = (server: FakeOpenAI, runId: string, ...extra: string[]) => ["eval", "--model-url", server.url, "--run-id", runId, "--results", suite.results, "--workers", "2", ...extra];
 
 describe("a run killed with SIGKILL and started again", () => {
   it("finishes with the same reports as an uninterrupted run, no container left, nothing graded twice", async () => {
     // Slow replies, so the run is still busy when it is killed.
-    const server = await serve(rows.map((row) => episodeConversation(goldEpisode(row), row.problem_statement)), 150);
+    const server = await serve(suite.rows.map((row) => episodeConversation(goldEpisode(row), row.problem_statement)), 150);
     const reference = await runCli(evalArgs(server, "reference"));
     expect(reference.code, reference.stderr).toBe(0);
 
@@ -62,26 +39,26 @@ describe("a run killed with SIGKILL and started again", () => {
       },
     });
     expect(first.signal).toBe("SIGKILL");
-    expect(existsSync(join(results, "killed", "report.json"))).toBe(false);
+    expect(existsSync(join(suite.results, "killed", "report.json"))).toBe(false);
 
     const second = await runCli(evalArgs(server, "killed"));
     expect(second.code, second.stderr).toBe(0);
     expect(second.stdout).toMatch(/6 instances, [1-4] to do/);
-    expect(readFileSync(join(results, "killed", "report.json"), "utf8")).toBe(readFileSync(join(results, "reference", "report.json"), "utf8"));
+    expect(readFileSync(join(suite.results, "killed", "report.json"), "utf8")).toBe(readFileSync(join(suite.results, "reference", "report.json"), "utf8"));
     for (const id of ids()) expect(readJson("killed", "logs", id, "report.json")).toEqual(readJson("reference", "logs", id, "report.json"));
     expect(containersOf("killed")).toBe("");
     const gradedCount = new Map<string, number>();
     for (const e of events("killed")) if (e.type === "graded") gradedCount.set(e.instance_id, (gradedCount.get(e.instance_id) ?? 0) + 1);
     expect([...gradedCount.values()].every((n) => n === 1)).toBe(true);
     // predictions.jsonl holds one whole line per instance: nothing duplicated or torn.
-    const predictions = readFileSync(join(results, "killed", "predictions.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l).instance_id);
+    const predictions = readFileSync(join(suite.results, "killed", "predictions.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l).instance_id);
     expect(predictions.sort()).toEqual(ids());
   });
 });
 
 describe("Ctrl-C", () => {
   it("stops new work, removes the run's containers and exits non-zero with a resume hint", async () => {
-    const server = await serve(rows.map((row) => episodeConversation(goldEpisode(row), row.problem_statement)), 300);
+    const server = await serve(suite.rows.map((row) => episodeConversation(goldEpisode(row), row.problem_statement)), 300);
     let sent = false;
     const result = await runCli(evalArgs(server, "interrupted"), {
       onStdout: (out, child) => {
@@ -96,8 +73,7 @@ describe("Ctrl-C", () => {
     expect(result.stderr).toContain("--run-id interrupted");
     expect(containersOf("interrupted")).toBe("");
     // Nothing half-written: every trajectory on disk parses, every report.json is whole.
-    const { readdirSync } = await import("node:fs");
-    for (const name of readdirSync(join(results, "interrupted", "trajectories"))) {
+    for (const name of readdirSync(join(suite.results, "interrupted", "trajectories"))) {
       expect(() => Trajectory.parse(readJson("interrupted", "trajectories", name))).not.toThrow();
     }
     // Interrupted episodes left no prediction; the rest can be resumed to the end.
@@ -118,7 +94,7 @@ describe("a flaky model server", () => {
             ? (request: Parameters<typeof turn>[0]) => failFirst(1, stall(false, 4000), turn(request) as ReplyTurn)
             : turn;
     const server = await serve(
-      rows.map((row) => ({ name: row.instance_id, match: row.problem_statement, turns: goldEpisode(row).actions.map(replayTurn).map(flaky) })),
+      suite.rows.map((row) => ({ name: row.instance_id, match: row.problem_statement, turns: goldEpisode(row).actions.map(replayTurn).map(flaky) })),
     );
     const result = await runCli(evalArgs(server, "flaky", "--request-timeout", "2", "--workers", "3"));
     expect(result.code, result.stderr).toBe(0);
@@ -132,25 +108,25 @@ describe("a flaky model server", () => {
   });
 
   it("ends episodes exit_api when the server stays down, and the run completes", async () => {
-    const down = rows.slice(0, 2).map((row): Conversation => ({ name: row.instance_id, match: row.problem_statement, turns: [failFirst(Infinity, serverError(), { type: "reply", content: "never" })] }));
-    const up = rows.slice(2, 4).map((row) => episodeConversation(goldEpisode(row), row.problem_statement));
+    const down = suite.rows.slice(0, 2).map((row): Conversation => ({ name: row.instance_id, match: row.problem_statement, turns: [failFirst(Infinity, serverError(), { type: "reply", content: "never" })] }));
+    const up = suite.rows.slice(2, 4).map((row) => episodeConversation(goldEpisode(row), row.problem_statement));
     const server = await serve([...down, ...up]);
-    const instances = rows.slice(0, 4).map((r) => r.instance_id).join(",");
+    const instances = suite.rows.slice(0, 4).map((r) => r.instance_id).join(",");
     const result = await runCli(evalArgs(server, "down", "--instances", instances, "--max-attempts", "3"));
     expect(result.code, result.stderr).toBe(0);
-    for (const row of rows.slice(0, 2)) {
+    for (const row of suite.rows.slice(0, 2)) {
       expect(Trajectory.parse(readJson("down", "trajectories", `${row.instance_id}.json`)).exit_status).toBe("exit_api");
     }
     const report = readJson("down", "report.json");
-    expect(report.empty_patch_ids).toEqual(rows.slice(0, 2).map((r) => r.instance_id).sort());
-    expect(report.resolved_ids).toEqual(rows.slice(2, 4).map((r) => r.instance_id).sort());
-    expect(readFileSync(join(results, "down", "summary.md"), "utf8")).toMatch(/exit_api \| 2/);
+    expect(report.empty_patch_ids).toEqual(suite.rows.slice(0, 2).map((r) => r.instance_id).sort());
+    expect(report.resolved_ids).toEqual(suite.rows.slice(2, 4).map((r) => r.instance_id).sort());
+    expect(readFileSync(join(suite.results, "down", "summary.md"), "utf8")).toMatch(/exit_api \| 2/);
   });
 });
 
 describe("hostile commands", () => {
   it("survives 1 GB of output, a fork bomb and a command that never ends, with bounded runner memory", async () => {
-    const row = rows[0]!;
+    const row = suite.rows[0]!;
     const alive = { thought: "Still alive?", call: { name: "bash", arguments: { command: "echo alive" } } };
     const hostile = [
       { thought: "Print a lot.", call: { name: "bash", arguments: { command: "head -c 1000000000 /dev/zero | tr '\\0' x; echo done" } } },

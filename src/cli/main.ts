@@ -27,8 +27,12 @@ async function main(argv: string[]): Promise<number> {
   return (await command.load()).run(rest);
 }
 
+let code: number;
 try {
-  process.exitCode = await main(process.argv.slice(2));
+  code = await main(process.argv.slice(2));
 } catch (error) {
-  process.exitCode = printError(error);
+  code = printError(error);
 }
+// Everything is on disk by now; a connection some library left open must not keep a finished
+// run alive. (stdout and stderr are synchronous for files, pipes and terminals on Linux.)
+process.exit(code);

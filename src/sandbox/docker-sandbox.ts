@@ -18,6 +18,11 @@ const KILL_GRACE_MS = 10_000;
 
 export class DockerSandbox implements Sandbox {
   private removed = false;
+  /**
+   * Attach streams open on this container (commands, shells). Removing a container does not
+   * always close them, and an open one would keep the process alive: remove() destroys them.
+   */
+  private readonly streams = new Set<{ destroy(): void }>();
 
   private constructor(
     private readonly docker: Docker,
@@ -94,6 +99,7 @@ export class DockerSandbox implements Sandbox {
     } catch (error) {
       throw engineError(error, "starting a command", context);
     }
+    const tracked = this.track(stream);
 
     let killedFromOutside = false;
     const backstop = timeoutSec
@@ -108,6 +114,7 @@ export class DockerSandbox implements Sandbox {
       if (!killedFromOutside) throw engineError(error, "reading a command's output", context);
     } finally {
       clearTimeout(backstop);
+      tracked.release();
     }
 
     let exitCode: number | null = null;
@@ -150,7 +157,14 @@ export class DockerSandbox implements Sandbox {
   }
 
   openShell(options?: ShellOptions): Promise<ShellSession> {
-    return DockerShell.open(this.container, this, options);
+    return DockerShell.open(this.container, this, options ?? {}, (stream) => this.track(stream));
+  }
+
+  /** Registers an attach stream to be destroyed when the sandbox is removed. */
+  private track(stream: { destroy(): void }): { release(): void } {
+    if (this.removed) stream.destroy();
+    this.streams.add(stream);
+    return { release: () => this.streams.delete(stream) };
   }
 
   async writeFile(path: string, content: string | Buffer, mode = 0o644): Promise<void> {
@@ -197,7 +211,11 @@ export class DockerSandbox implements Sandbox {
         throw engineError(error, "removing the container", { container: this.id });
       }
     } finally {
-      if (this.removed) liveContainers.delete(this);
+      if (this.removed) {
+        liveContainers.delete(this);
+        for (const stream of this.streams) stream.destroy();
+        this.streams.clear();
+      }
     }
   }
 }

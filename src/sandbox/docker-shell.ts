@@ -67,10 +67,16 @@ export class DockerShell implements ShellSession {
     private readonly container: Docker.Container,
     private readonly sandbox: Sandbox,
     private readonly options: ShellOptions,
+    private readonly track: (stream: Duplex) => { release(): void },
   ) {}
 
-  static async open(container: Docker.Container, sandbox: Sandbox, options: ShellOptions = {}): Promise<DockerShell> {
-    const shell = new DockerShell(container, sandbox, options);
+  static async open(
+    container: Docker.Container,
+    sandbox: Sandbox,
+    options: ShellOptions,
+    track: (stream: Duplex) => { release(): void },
+  ): Promise<DockerShell> {
+    const shell = new DockerShell(container, sandbox, options, track);
     await shell.start(options.init ?? []);
     return shell;
   }
@@ -90,9 +96,11 @@ export class DockerShell implements ShellSession {
       throw engineError(error, "starting a shell session", { container: this.container.id });
     }
     this.alive = true;
+    const tracked = this.track(this.stream);
     this.pending = Buffer.alloc(0);
     this.stream.on("data", (chunk: Buffer) => this.onData(chunk));
     const ended = () => {
+      tracked.release();
       this.alive = false;
       this.waiter?.resolve(undefined);
       this.waiter = undefined;
