@@ -98,9 +98,11 @@ export async function runBatch(input: RunConfigInput, deps: RunDependencies): Pr
   );
 
   await reapDeadContainers(deps.docker);
+  /** Graded already, and with this very patch (report.json is written last, patch.diff first). */
   const graded = (row: TaskRow, patch: string): boolean => {
     const dir = layout.logDir(row.instance_id);
-    return existsSync(`${dir}/${LOG_FILES.report}`) && readFileSync(`${dir}/${LOG_FILES.patch}`, "utf8") === patch;
+    if (!existsSync(`${dir}/${LOG_FILES.report}`) || !existsSync(`${dir}/${LOG_FILES.patch}`)) return false;
+    return readFileSync(`${dir}/${LOG_FILES.patch}`, "utf8") === patch;
   };
   const needsAgent = (row: TaskRow) => model !== undefined && !predictions.has(row.instance_id);
   const needsGrading = (row: TaskRow) => {
