@@ -4,7 +4,7 @@ import type { RunConfig } from "./run-config.ts";
 import { RunEvent } from "./run-events.ts";
 import type { RunLayout } from "./run-layout.ts";
 import type { RunReport } from "./run-report.ts";
-import { foldEvents } from "./run-state.ts";
+import { finalOutcomes } from "./run-state.ts";
 import type { TaskRow } from "./task-row.ts";
 
 const ids = (report: RunReport, key: string) => (report[key] as readonly string[] | undefined) ?? [];
@@ -24,7 +24,7 @@ export async function writeSummary(
 ): Promise<string> {
   const { config, rows, report } = input;
   const events = (await readJsonl(layout.events)).map((e) => RunEvent.parse(e));
-  const { instances, agentExits } = foldEvents(events);
+  const { errors: finalErrors, agentExits } = finalOutcomes(events);
   const resolved = new Set(ids(report, "resolved_ids"));
   const total = rows.length;
   const lines = [
@@ -58,17 +58,17 @@ export async function writeSummary(
   }
   for (const [repo, entry] of [...byRepo].sort()) lines.push(`| ${repo} | ${entry.resolved} | ${entry.total} | ${percent(entry.resolved, entry.total)} |`);
 
-  const errors = ids(report, "error_ids").map((id) => ({ id, state: instances.get(id) }));
+  const errors = ids(report, "error_ids").map((id) => ({ id, detail: finalErrors.get(id) }));
   const section = (title: string, explanation: string, list: typeof errors) => {
     if (list.length === 0) return;
     lines.push("", `## ${title}`, "", explanation, "", "| instance | phase | kind | reason |", "| --- | --- | --- | --- |");
-    for (const { id, state } of list) {
-      const detail = state?.state === "error" ? state : undefined;
+    for (const { id, detail } of list) {
       const reason = (detail?.message ?? "no report.json (the run was interrupted?)").replace(/\s+/g, " ").replaceAll("|", "\\|").slice(0, 200);
       lines.push(`| ${id} | ${detail?.phase ?? "–"} | ${detail?.kind ?? "unfinished"} | ${reason} |`);
     }
   };
-  const isInfra = (e: (typeof errors)[number]) => e.state?.state !== "error" || e.state.category === "infrastructure";
+  // No recorded error (e.g. a run killed mid-grading): finishing it is a matter of running again.
+  const isInfra = (e: (typeof errors)[number]) => e.detail === undefined || e.detail.category === "infrastructure";
   section(
     "Infrastructure errors",
     "The engine, a container or an image pull failed (after retries). Run the same command again to finish these.",
