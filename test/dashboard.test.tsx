@@ -1,21 +1,13 @@
 import { render } from "ink-testing-library";
 import { describe, expect, it, vi } from "vitest";
-import type { RunEvent, RunEventInput } from "../harness/run-events.ts";
 import { RunTally } from "../harness/run-stats.ts";
 import { Dashboard } from "../src/tui/dashboard.tsx";
+import { agentStep, eventsFrom } from "./support/run-event-builders.ts";
 
 const T0 = Date.parse("2025-01-01T12:00:00.000Z");
-const at = (sec: number, event: RunEventInput): RunEvent => ({ ...event, t: new Date(T0 + sec * 1000).toISOString() }) as RunEvent;
+const at = eventsFrom(T0);
 const clock = (sec: number) => () => T0 + sec * 1000;
-const step = (id: string, n: number, prompt: number, completion: number, cached: number): RunEventInput => ({
-  type: "agent_step",
-  instance_id: id,
-  step: n,
-  promptTokens: prompt,
-  completionTokens: completion,
-  cachedTokens: cached,
-  latencyMs: 1000,
-});
+const step = agentStep;
 
 /** Four instances, two agent workers: A resolved, B in its agent, C pulling, D queued; 70 s in. */
 const LIVE_RUN = [

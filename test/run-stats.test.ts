@@ -1,20 +1,11 @@
 import { describe, expect, it } from "vitest";
-import type { RunEvent, RunEventInput } from "../harness/run-events.ts";
 import { runStats } from "../harness/run-stats.ts";
+import { agentStep, eventsFrom } from "./support/run-event-builders.ts";
 
 const T0 = Date.parse("2025-01-01T12:00:00.000Z");
-/** An event `sec` seconds after T0. */
-const at = (sec: number, event: RunEventInput): RunEvent => ({ ...event, t: new Date(T0 + sec * 1000).toISOString() }) as RunEvent;
+const at = eventsFrom(T0);
 const now = (sec: number) => T0 + sec * 1000;
-const step = (id: string, n: number, prompt: number, completion: number, cached: number): RunEventInput => ({
-  type: "agent_step",
-  instance_id: id,
-  step: n,
-  promptTokens: prompt,
-  completionTokens: completion,
-  cachedTokens: cached,
-  latencyMs: 1000,
-});
+const step = agentStep;
 
 describe("runStats", () => {
   it("counts a live eval run: done, running, queued, resolved, tokens, workers, ETA", () => {

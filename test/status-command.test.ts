@@ -2,9 +2,10 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import type { RunEvent, RunEventInput } from "../harness/run-events.ts";
+import type { RunEvent } from "../harness/run-events.ts";
 import { currentOwner } from "../src/sandbox/owner.ts";
 import { runCli } from "./support/cli.ts";
+import { agentStep, eventsFrom } from "./support/run-event-builders.ts";
 
 const results = mkdtempSync(join(tmpdir(), "bottega-status-"));
 afterAll(() => rmSync(results, { recursive: true, force: true }));
@@ -21,13 +22,10 @@ function writeRun(runId: string, options: { owner?: string; grade?: boolean; eve
   writeFileSync(join(dir, "events.jsonl"), options.events.map((e) => JSON.stringify(e) + "\n").join("") + (options.tail ?? ""));
 }
 
-const eventsFrom = (t0: number) => (sec: number, event: RunEventInput) => ({ ...event, t: new Date(t0 + sec * 1000).toISOString() }) as RunEvent;
-
 /** Four instances, 70 s in: A resolved, B in its agent at step 2, C pulling, D queued. */
 function liveRun(t0: number): RunEvent[] {
   const at = eventsFrom(t0);
-  const step = (id: string, n: number, prompt: number, completion: number, cached: number) =>
-    at(20 + n, { type: "agent_step", instance_id: id, step: n, promptTokens: prompt, completionTokens: completion, cachedTokens: cached, latencyMs: 900 });
+  const step = (id: string, n: number, prompt: number, completion: number, cached: number) => at(20 + n, agentStep(id, n, prompt, completion, cached, 900));
   return [
     at(0, { type: "run_started", runId: "x", total: 4, todo: 4 }),
     at(10, { type: "phase_started", instance_id: "A", phase: "agent", worker: 0 }),
