@@ -22,11 +22,13 @@ export class ImageUnavailableError extends SandboxError {}
 /** The container died or vanished while we were using it. */
 export class ContainerGoneError extends SandboxError {}
 
+/** Socket errors that mean the engine went away (socket missing, refused, dropped). */
+const ENGINE_GONE_CODES = new Set(["ECONNREFUSED", "ENOENT", "ECONNRESET", "EPIPE"]);
+const engineGone = (error: unknown) => ENGINE_GONE_CODES.has((error as { code?: string } | null)?.code ?? "");
+
 /** True for errors that mean "the infrastructure failed", worth a bounded retry. */
 export function isInfrastructureError(error: unknown): boolean {
-  if (error instanceof EngineUnavailableError || error instanceof ContainerGoneError) return true;
-  const code = (error as { code?: string } | null)?.code;
-  return code === "ECONNREFUSED" || code === "ENOENT" || code === "ECONNRESET" || code === "EPIPE";
+  return error instanceof EngineUnavailableError || error instanceof ContainerGoneError || engineGone(error);
 }
 
 /** Maps dockerode failures to typed sandbox errors. */
@@ -36,7 +38,7 @@ export function engineError(error: unknown, what: string, context: Record<string
   if (err.statusCode === 404 || err.statusCode === 409) {
     return new ContainerGoneError(`${what}: the container is gone (${err.message ?? err.statusCode})`, context, { cause: error });
   }
-  if (err.code === "ECONNREFUSED" || err.code === "ENOENT" || err.code === "ECONNRESET" || err.code === "EPIPE") {
+  if (engineGone(error)) {
     return new EngineUnavailableError(`${what}: the Docker engine did not answer (${err.code})`, context, { cause: error });
   }
   return new SandboxError(`${what}: ${err.message ?? String(error)}`, context, { cause: error });
