@@ -119,6 +119,16 @@ function jsonFlag(name: string, value: string | boolean | undefined): Record<str
 const str = (v: string | boolean | undefined) => (typeof v === "string" ? v : undefined);
 const num = (name: string, v: string | boolean | undefined) => numberFlag(name, str(v));
 
+/** "--memory 8g" as bytes, or a usage error naming the flag. */
+function byteFlag(name: string, value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  try {
+    return parseByteSize(value);
+  } catch (error) {
+    throw new CliUsageError(`--${name}: ${(error as Error).message}`);
+  }
+}
+
 export function timestampRunId(): string {
   return new Date().toISOString().replace(/[-:]/g, "").replace("T", "-").slice(0, 15);
 }
@@ -183,7 +193,7 @@ export function runConfigFromFlags(v: Values, overrides: { grade: boolean; model
       evalScript: str(v["eval-script"]),
       resetPolicy: str(v["reset-policy"]),
       grading: str(v.grading),
-      memoryBytes: str(v.memory) === undefined ? undefined : parseByteSize(str(v.memory)!),
+      memoryBytes: byteFlag("memory", str(v.memory)),
       pidsLimit: num("pids", v.pids),
       cpus: num("cpus", v.cpus),
       keepImages: v["keep-images"] === true ? true : undefined,
