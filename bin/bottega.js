@@ -2,4 +2,4 @@
 // The CLI ships as TypeScript and runs through tsx, so there is no build step to forget.
 import { register } from "tsx/esm/api";
 register();
-await import("../src/cli/main.ts");
+await import("../src/shell/commands/main.ts");

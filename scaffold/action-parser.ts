@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { z } from "zod";
-import type { AssistantMessage } from "../src/model/model-result.ts";
+import type { AssistantMessage } from "../src/foundation/model/model-result.ts";
 import { shellWords, ShellWordsError } from "./shell-words.ts";
 import {
   BASH_TOOL,

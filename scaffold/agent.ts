@@ -1,10 +1,10 @@
 import type { ChatCompletionMessageParam } from "openai/resources/chat/completions";
 import { z } from "zod";
-import type { ModelClient } from "../src/model/model-client.ts";
-import { ContextLengthError, ModelCallAbortedError } from "../src/model/model-errors.ts";
-import { toAssistantParam, type ModelCallResult } from "../src/model/model-result.ts";
-import { isInfrastructureError } from "../src/sandbox/errors.ts";
-import type { Sandbox, ShellSession } from "../src/sandbox/sandbox.ts";
+import type { ModelClient } from "../src/foundation/model/model-client.ts";
+import { ContextLengthError, ModelCallAbortedError } from "../src/foundation/model/model-errors.ts";
+import { toAssistantParam, type ModelCallResult } from "../src/foundation/model/model-result.ts";
+import { isInfrastructureError } from "../src/foundation/sandbox/errors.ts";
+import type { Sandbox, ShellSession } from "../src/foundation/sandbox/sandbox.ts";
 import { parseAction } from "./action-parser.ts";
 import { salvagePatch } from "./patch.ts";
 import { clipObservation, render, type Templates } from "./templates.ts";

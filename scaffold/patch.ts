@@ -1,4 +1,4 @@
-import type { Sandbox } from "../src/sandbox/sandbox.ts";
+import type { Sandbox } from "../src/foundation/sandbox/sandbox.ts";
 
 /**
  * Splits a `git diff` into per-file sections and drops binary ones, which `git apply` cannot

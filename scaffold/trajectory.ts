@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { writeFileAtomic } from "../src/store/atomic-file.ts";
+import { writeFileAtomic } from "../src/foundation/store/atomic-file.ts";
 
 /** How an episode ended; SWE-agent's exit statuses, plus what a batch runner needs. */
 export const ExitStatus = z.enum([

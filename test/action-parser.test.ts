@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import type { Tool } from "../scaffold/tools/tool.ts";
-import type { ToolCall } from "../src/model/model-result.ts";
+import type { ToolCall } from "../src/foundation/model/model-result.ts";
 import { parseAction, type ActionErrorCode, type ModelReply, type ParseOutcome, type ParsedAction } from "../scaffold/action-parser.ts";
 import { shellWords, ShellWordsError } from "../scaffold/shell-words.ts";
 

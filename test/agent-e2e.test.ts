@@ -1,12 +1,12 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { FIXTURES_DIR } from "../harness/fixture-repo.ts";
-import type { TaskRow } from "../harness/task-row.ts";
+import { FIXTURES_DIR } from "../harness/images/fixture-repo.ts";
+import type { TaskRow } from "../harness/dataset/task-row.ts";
 import { Trajectory } from "../scaffold/trajectory.ts";
-import { episodeConversation, replayTurn } from "./fake-openai/recorded-episodes.ts";
-import { toolCalls } from "./fake-openai/script.ts";
-import type { FakeOpenAI } from "./fake-openai/server.ts";
+import { episodeConversation, replayTurn } from "../src/foundation/model/scripted/recorded-episodes.ts";
+import { toolCalls } from "../src/foundation/model/scripted/script.ts";
+import type { FakeOpenAI } from "../src/foundation/model/scripted/server.ts";
 import { runCli } from "./support/cli.ts";
 import { fixtureSuite } from "./support/fixture-suite.ts";
 

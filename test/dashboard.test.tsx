@@ -1,7 +1,7 @@
 import { render } from "ink-testing-library";
 import { describe, expect, it, vi } from "vitest";
-import { RunTally } from "../harness/run-stats.ts";
-import { Dashboard } from "../src/tui/dashboard.tsx";
+import { RunTally } from "../harness/run/run-stats.ts";
+import { Dashboard } from "../src/shell/dashboard/dashboard.tsx";
 import { agentStep, eventsFrom } from "./support/run-event-builders.ts";
 
 const T0 = Date.parse("2025-01-01T12:00:00.000Z");

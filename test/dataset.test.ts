@@ -13,7 +13,7 @@ import {
   UnknownInstancesError,
   VERIFIED_URL,
   loadDataset,
-} from "../harness/dataset.ts";
+} from "../harness/dataset/dataset.ts";
 
 const SHARED = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../shared");
 const VERIFIED_PARQUET = path.join(SHARED, "data/swe-bench-verified.parquet");

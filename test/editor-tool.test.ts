@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { connectDocker } from "../src/sandbox/docker-engine.ts";
-import { DockerSandbox } from "../src/sandbox/docker-sandbox.ts";
-import { BASE_IMAGE } from "../src/sandbox/base-image.ts";
+import { connectDocker } from "../src/foundation/sandbox/docker/docker-engine.ts";
+import { DockerSandbox } from "../src/foundation/sandbox/docker/docker-sandbox.ts";
+import { BASE_IMAGE } from "../src/foundation/sandbox/docker/base-image.ts";
 import type { ToolContext, ToolResult } from "../scaffold/tools/tool.ts";
 import { createEditorTool, EDITOR_DESCRIPTION, EditorArgs } from "../scaffold/tools/editor.ts";
 import { codePointLength, countOccurrences, expandTabs, splitlinesCount } from "../scaffold/tools/python-str.ts";

@@ -2,12 +2,12 @@ import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdir
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { loadDataset } from "../harness/dataset.ts";
-import { FIXTURES_DIR } from "../harness/fixture-repo.ts";
-import { applyImageTemplate, FIXTURE_IMAGE_TEMPLATE } from "../harness/image-name.ts";
-import { buildFixtureImages } from "../harness/fixture-images.ts";
-import type { TaskRow } from "../harness/task-row.ts";
-import { connectDocker } from "../src/sandbox/docker-engine.ts";
+import { loadDataset } from "../harness/dataset/dataset.ts";
+import { FIXTURES_DIR } from "../harness/images/fixture-repo.ts";
+import { applyImageTemplate, FIXTURE_IMAGE_TEMPLATE } from "../harness/images/image-name.ts";
+import { buildFixtureImages } from "../harness/images/fixture-images.ts";
+import type { TaskRow } from "../harness/dataset/task-row.ts";
+import { connectDocker } from "../src/foundation/sandbox/docker/docker-engine.ts";
 import { runCli } from "./support/cli.ts";
 
 /**

@@ -3,12 +3,12 @@ import { existsSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { beforeAll, describe, expect, it } from "vitest";
-import { loadDataset } from "../harness/dataset.ts";
-import { generateEvalScript, withTestExitCode } from "../harness/eval-script.ts";
-import { END_TEST_OUTPUT, START_TEST_OUTPUT } from "../harness/markers.ts";
-import { specFor } from "../harness/specs/index.ts";
-import type { TaskRow } from "../harness/task-row.ts";
-import { parsePatchFiles, testPatchFiles } from "../harness/test-patch-files.ts";
+import { loadDataset } from "../harness/dataset/dataset.ts";
+import { generateEvalScript, withTestExitCode } from "../harness/evaluation/eval-script.ts";
+import { END_TEST_OUTPUT, START_TEST_OUTPUT } from "../harness/evaluation/markers.ts";
+import { specFor } from "../harness/dataset/specs/index.ts";
+import type { TaskRow } from "../harness/dataset/task-row.ts";
+import { parsePatchFiles, testPatchFiles } from "../harness/evaluation/test-patch-files.ts";
 
 const SHARED = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../shared");
 const VERIFIED_PARQUET = path.join(SHARED, "data/swe-bench-verified.parquet");

@@ -4,9 +4,9 @@ import {
   evalScriptFor,
   generateEvalScript,
   withTestExitCode,
-} from "../harness/eval-script.ts";
-import type { RepoSpec } from "../harness/repo-spec.ts";
-import { MissingSpecError, specFor } from "../harness/specs/index.ts";
+} from "../harness/evaluation/eval-script.ts";
+import type { RepoSpec } from "../harness/dataset/repo-spec.ts";
+import { MissingSpecError, specFor } from "../harness/dataset/specs/index.ts";
 
 const ASTROPY_BC = "d16bfe05a744909de4b27f5875fe0d4ed41ce607";
 const astropyPatch = `diff --git a/astropy/modeling/tests/test_separable.py b/astropy/modeling/tests/test_separable.py

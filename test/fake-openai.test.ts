@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { contextLengthMessage } from "./fake-openai/error-bodies.ts";
-import { failFirst, serverError, stall, text, toolCalls, type Conversation } from "./fake-openai/script.ts";
-import { startFakeOpenAI, type FakeOpenAI, type FakeOpenAIOptions } from "./fake-openai/server.ts";
+import { contextLengthMessage } from "../src/foundation/model/scripted/error-bodies.ts";
+import { failFirst, serverError, stall, text, toolCalls, type Conversation } from "../src/foundation/model/scripted/script.ts";
+import { startFakeOpenAI, type FakeOpenAI, type FakeOpenAIOptions } from "../src/foundation/model/scripted/server.ts";
 
 /**
  * The fake server's wire format, checked with plain fetch. (test/model-client.test.ts drives it

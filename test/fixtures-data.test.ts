@@ -4,9 +4,9 @@ import os from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createFixtureRepo, FIXTURES_DIR } from "../harness/fixture-repo.ts";
-import { RepoSpecMap } from "../harness/repo-spec.ts";
-import { TaskRow } from "../harness/task-row.ts";
+import { createFixtureRepo, FIXTURES_DIR } from "../harness/images/fixture-repo.ts";
+import { RepoSpecMap } from "../harness/dataset/repo-spec.ts";
+import { TaskRow } from "../harness/dataset/task-row.ts";
 
 const run = promisify(execFile);
 

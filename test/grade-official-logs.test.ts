@@ -3,10 +3,10 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { parquetReadObjects } from "hyparquet";
 import { describe, expect, it } from "vitest";
-import { gradeInstance, serializeInstanceReport } from "../harness/instance-report.ts";
-import { makeRunReport, serializeRunReport } from "../harness/run-report.ts";
-import type { InstanceFile, RunReportPrediction } from "../harness/run-report.ts";
-import { TaskRow } from "../harness/task-row.ts";
+import { gradeInstance, serializeInstanceReport } from "../harness/grading/instance-report.ts";
+import { makeRunReport, serializeRunReport } from "../harness/grading/run-report.ts";
+import type { InstanceFile, RunReportPrediction } from "../harness/grading/run-report.ts";
+import { TaskRow } from "../harness/dataset/task-row.ts";
 
 /**
  * Real outputs of one official SWE-bench v4.1.0 run (see the folder's README.md): every

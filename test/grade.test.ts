@@ -1,13 +1,13 @@
 import { describe, expect, it } from "vitest";
-import { getEvalTestsReport, getResolutionStatus } from "../harness/grade.ts";
-import type { EvalType, TestsStatus } from "../harness/grade.ts";
-import { gradeInstance, serializeInstanceReport } from "../harness/instance-report.ts";
-import type { GradeInstanceInput } from "../harness/instance-report.ts";
-import { getLogsEval } from "../harness/log-status.ts";
-import { NoLogParserError, UnknownLogParserError, selectLogParser } from "../harness/parsers/index.ts";
-import { LogParserCrash } from "../harness/parsers/parser-crash.ts";
-import { parseLogPytest } from "../harness/parsers/pytest.ts";
-import type { Semantics, StatusMap } from "../harness/test-status.ts";
+import { getEvalTestsReport, getResolutionStatus } from "../harness/grading/grade.ts";
+import type { EvalType, TestsStatus } from "../harness/grading/grade.ts";
+import { gradeInstance, serializeInstanceReport } from "../harness/grading/instance-report.ts";
+import type { GradeInstanceInput } from "../harness/grading/instance-report.ts";
+import { getLogsEval } from "../harness/grading/log-status.ts";
+import { NoLogParserError, UnknownLogParserError, selectLogParser } from "../harness/grading/parsers/index.ts";
+import { LogParserCrash } from "../harness/grading/parsers/parser-crash.ts";
+import { parseLogPytest } from "../harness/grading/parsers/pytest.ts";
+import type { Semantics, StatusMap } from "../harness/grading/test-status.ts";
 
 const START = ">>>>> Start Test Output";
 const END = ">>>>> End Test Output";

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { applyImageTemplate, imageFor, officialImageName } from "../harness/image-name.ts";
-import type { TaskRow } from "../harness/task-row.ts";
+import { applyImageTemplate, imageFor, officialImageName } from "../harness/images/image-name.ts";
+import type { TaskRow } from "../harness/dataset/task-row.ts";
 
 const row = { instance_id: "django__django-11099", repo: "django/django", version: "3.0" } as TaskRow;
 

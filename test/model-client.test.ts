@@ -1,19 +1,19 @@
 import { afterEach, describe, expect, it } from "vitest";
 import type { ChatCompletionMessageParam, ChatCompletionTool } from "openai/resources/chat/completions";
-import { ModelClient } from "../src/model/model-client.ts";
-import type { ModelConfigInput } from "../src/model/model-config.ts";
-import { ModelConfigError } from "../src/model/model-config.ts";
+import { ModelClient } from "../src/foundation/model/model-client.ts";
+import type { ModelConfigInput } from "../src/foundation/model/model-config.ts";
+import { ModelConfigError } from "../src/foundation/model/model-config.ts";
 import {
   ContextLengthError,
   ModelCallAbortedError,
   ModelNotServedError,
   ModelRequestError,
   ModelUnavailableError,
-} from "../src/model/model-errors.ts";
-import { toAssistantParam } from "../src/model/model-result.ts";
-import { parseContextLengthMessage } from "../src/model/context-length.ts";
-import { backoffDelayMs, parseRetryAfterMs } from "../src/model/retry-policy.ts";
-import { CONTEXT_WORDINGS, ERROR_SHAPES } from "./fake-openai/error-bodies.ts";
+} from "../src/foundation/model/model-errors.ts";
+import { toAssistantParam } from "../src/foundation/model/model-result.ts";
+import { parseContextLengthMessage } from "../src/foundation/model/context-length.ts";
+import { backoffDelayMs, parseRetryAfterMs } from "../src/foundation/model/retry-policy.ts";
+import { CONTEXT_WORDINGS, ERROR_SHAPES } from "../src/foundation/model/scripted/error-bodies.ts";
 import {
   contextError,
   failFirst,
@@ -26,8 +26,8 @@ import {
   toolCalls,
   truncated,
   type Conversation,
-} from "./fake-openai/script.ts";
-import { startFakeOpenAI, type FakeOpenAI, type FakeOpenAIOptions } from "./fake-openai/server.ts";
+} from "../src/foundation/model/scripted/script.ts";
+import { startFakeOpenAI, type FakeOpenAI, type FakeOpenAIOptions } from "../src/foundation/model/scripted/server.ts";
 
 const servers: FakeOpenAI[] = [];
 afterEach(async () => {

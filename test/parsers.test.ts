@@ -1,14 +1,14 @@
 import { describe, expect, it } from "vitest";
-import { parseLogDjango } from "../harness/parsers/django.ts";
-import { parseLogMatplotlib } from "../harness/parsers/matplotlib.ts";
-import { LogParserCrash } from "../harness/parsers/parser-crash.ts";
-import { parseLogPytestOptions } from "../harness/parsers/pytest-options.ts";
-import { parseLogPytestV2 } from "../harness/parsers/pytest-v2.ts";
-import { parseLogPytest } from "../harness/parsers/pytest.ts";
-import { pySplit, pyStrip } from "../harness/parsers/python-text.ts";
-import { parseLogSeaborn } from "../harness/parsers/seaborn.ts";
-import { parseLogSympy } from "../harness/parsers/sympy.ts";
-import type { StatusMap } from "../harness/test-status.ts";
+import { parseLogDjango } from "../harness/grading/parsers/django.ts";
+import { parseLogMatplotlib } from "../harness/grading/parsers/matplotlib.ts";
+import { LogParserCrash } from "../harness/grading/parsers/parser-crash.ts";
+import { parseLogPytestOptions } from "../harness/grading/parsers/pytest-options.ts";
+import { parseLogPytestV2 } from "../harness/grading/parsers/pytest-v2.ts";
+import { parseLogPytest } from "../harness/grading/parsers/pytest.ts";
+import { pySplit, pyStrip } from "../harness/grading/parsers/python-text.ts";
+import { parseLogSeaborn } from "../harness/grading/parsers/seaborn.ts";
+import { parseLogSympy } from "../harness/grading/parsers/sympy.ts";
+import type { StatusMap } from "../harness/grading/test-status.ts";
 
 /** The map as ordered entries, so insertion order is asserted too. */
 const entries = (map: StatusMap) => [...map.entries()];

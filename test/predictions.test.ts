@@ -2,8 +2,8 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { PredictionsError, UnknownPredictionIdsError, loadPredictions } from "../harness/predictions.ts";
-import { TaskRow } from "../harness/task-row.ts";
+import { PredictionsError, UnknownPredictionIdsError, loadPredictions } from "../harness/dataset/predictions.ts";
+import { TaskRow } from "../harness/dataset/task-row.ts";
 
 let dir: string;
 beforeEach(() => {

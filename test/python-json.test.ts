@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { PythonJsonError, pyFloatRepr, pyJsonString, pythonJsonDumps } from "../harness/python-json.ts";
+import { PythonJsonError, pyFloatRepr, pyJsonString, pythonJsonDumps } from "../harness/grading/python-json.ts";
 
 // Expected strings below are what CPython 3.11's json.dumps prints for the same values.
 describe("python-json strings (ensure_ascii)", () => {

@@ -4,8 +4,8 @@ import {
   makeRunReport,
   runReportFileName,
   serializeRunReport,
-} from "../harness/run-report.ts";
-import type { InstanceFile, RunReportPrediction } from "../harness/run-report.ts";
+} from "../harness/grading/run-report.ts";
+import type { InstanceFile, RunReportPrediction } from "../harness/grading/run-report.ts";
 
 const MODEL = "org/model-x";
 const pred = (instance_id: string, model_patch: string | null | undefined = "diff"): RunReportPrediction => ({

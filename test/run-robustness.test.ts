@@ -2,11 +2,11 @@ import { execFileSync } from "node:child_process";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import type { TaskRow } from "../harness/task-row.ts";
+import type { TaskRow } from "../harness/dataset/task-row.ts";
 import { Trajectory } from "../scaffold/trajectory.ts";
-import { episodeConversation, replayTurn } from "./fake-openai/recorded-episodes.ts";
-import { failFirst, rateLimited, serverError, stall, type Conversation, type ReplyTurn } from "./fake-openai/script.ts";
-import type { FakeOpenAI } from "./fake-openai/server.ts";
+import { episodeConversation, replayTurn } from "../src/foundation/model/scripted/recorded-episodes.ts";
+import { failFirst, rateLimited, serverError, stall, type Conversation, type ReplyTurn } from "../src/foundation/model/scripted/script.ts";
+import type { FakeOpenAI } from "../src/foundation/model/scripted/server.ts";
 import { runCli } from "./support/cli.ts";
 import { fixtureSuite } from "./support/fixture-suite.ts";
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { runStats } from "../harness/run-stats.ts";
+import { runStats } from "../harness/run/run-stats.ts";
 import { agentStep, eventsFrom } from "./support/run-event-builders.ts";
 
 const T0 = Date.parse("2025-01-01T12:00:00.000Z");

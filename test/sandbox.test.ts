@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type Docker from "dockerode";
-import { connectDocker } from "../src/sandbox/docker-engine.ts";
-import { DockerSandbox } from "../src/sandbox/docker-sandbox.ts";
-import { SandboxFileNotFound } from "../src/sandbox/errors.ts";
-import { LABELS } from "../src/sandbox/owner.ts";
-import { BASE_IMAGE } from "../src/sandbox/base-image.ts";
+import { connectDocker } from "../src/foundation/sandbox/docker/docker-engine.ts";
+import { DockerSandbox } from "../src/foundation/sandbox/docker/docker-sandbox.ts";
+import { SandboxFileNotFound } from "../src/foundation/sandbox/errors.ts";
+import { LABELS } from "../src/foundation/sandbox/owner.ts";
+import { BASE_IMAGE } from "../src/foundation/sandbox/docker/base-image.ts";
 
 let docker: Docker;
 let box: DockerSandbox;
@@ -102,10 +102,10 @@ describe("DockerSandbox", () => {
 describe("reapDeadContainers", () => {
   it("removes the containers of a process killed with SIGKILL and leaves live ones", async () => {
     const { spawn } = await import("node:child_process");
-    const { reapDeadContainers } = await import("../src/sandbox/reaper.ts");
+    const { reapDeadContainers } = await import("../src/foundation/sandbox/docker/reaper.ts");
     const script = `
-      import { connectDocker } from "./src/sandbox/docker-engine.ts";
-      import { DockerSandbox } from "./src/sandbox/docker-sandbox.ts";
+      import { connectDocker } from "./src/foundation/sandbox/docker/docker-engine.ts";
+      import { DockerSandbox } from "./src/foundation/sandbox/docker/docker-sandbox.ts";
       const docker = await connectDocker();
       const box = await DockerSandbox.create(docker, { image: "${BASE_IMAGE}", network: "none", labels: { "bottega.run": "test-reaper" } });
       console.log(box.id);

@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { connectDocker } from "../src/sandbox/docker-engine.ts";
-import { DockerSandbox } from "../src/sandbox/docker-sandbox.ts";
-import { BASE_IMAGE } from "../src/sandbox/base-image.ts";
-import { LABELS } from "../src/sandbox/owner.ts";
-import type { ShellSession } from "../src/sandbox/sandbox.ts";
+import { connectDocker } from "../src/foundation/sandbox/docker/docker-engine.ts";
+import { DockerSandbox } from "../src/foundation/sandbox/docker/docker-sandbox.ts";
+import { BASE_IMAGE } from "../src/foundation/sandbox/docker/base-image.ts";
+import { LABELS } from "../src/foundation/sandbox/owner.ts";
+import type { ShellSession } from "../src/foundation/sandbox/sandbox.ts";
 
 let box: DockerSandbox;
 let shell: ShellSession;

@@ -2,8 +2,8 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import type { RunEvent } from "../harness/run-events.ts";
-import { currentOwner } from "../src/sandbox/owner.ts";
+import type { RunEvent } from "../harness/run/run-events.ts";
+import { currentOwner } from "../src/foundation/sandbox/owner.ts";
 import { runCli } from "./support/cli.ts";
 import { agentStep, eventsFrom } from "./support/run-event-builders.ts";
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { testDirectives } from "../harness/test-directives.ts";
+import { testDirectives } from "../harness/evaluation/test-directives.ts";
 
 /** A test patch touching the given b-side paths (content is irrelevant to directives). */
 function patchOf(...paths: string[]): string {

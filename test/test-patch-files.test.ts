@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { PatchParseError, parsePatchFiles, testPatchFiles } from "../harness/test-patch-files.ts";
+import { PatchParseError, parsePatchFiles, testPatchFiles } from "../harness/evaluation/test-patch-files.ts";
 
 const modified = `diff --git a/pkg/tests/test_mod.py b/pkg/tests/test_mod.py
 index 1111111..2222222 100644

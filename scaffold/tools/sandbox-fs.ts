@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import type { Sandbox } from "../../src/sandbox/sandbox.ts";
+import type { Sandbox } from "../../src/foundation/sandbox/sandbox.ts";
 import type { ToolContext } from "./tool.ts";
 import { shellQuote } from "./shell-quote.ts";
 

@@ -1,5 +1,5 @@
 import type { z } from "zod";
-import type { Sandbox } from "../../src/sandbox/sandbox.ts";
+import type { Sandbox } from "../../src/foundation/sandbox/sandbox.ts";
 
 /** What a tool may touch while it runs: the episode's sandbox and its persistent shell. */
 export interface ToolContext {

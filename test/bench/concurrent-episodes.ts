@@ -9,11 +9,11 @@ import { spawn } from "node:child_process";
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { loadDataset } from "../../harness/dataset.ts";
-import { FIXTURES_DIR } from "../../harness/fixture-repo.ts";
-import { applyImageTemplate, FIXTURE_IMAGE_TEMPLATE } from "../../harness/image-name.ts";
-import { runBatch } from "../../harness/run-orchestrator.ts";
-import { connectDocker } from "../../src/sandbox/docker-engine.ts";
+import { loadDataset } from "../../harness/dataset/dataset.ts";
+import { FIXTURES_DIR } from "../../harness/images/fixture-repo.ts";
+import { applyImageTemplate, FIXTURE_IMAGE_TEMPLATE } from "../../harness/images/image-name.ts";
+import { runBatch } from "../../harness/run/run-orchestrator.ts";
+import { connectDocker } from "../../src/foundation/sandbox/docker/docker-engine.ts";
 
 const episodes = Number(process.argv[2] ?? 64);
 const steps = Number(process.argv[3] ?? 10);

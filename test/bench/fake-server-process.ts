@@ -4,8 +4,8 @@
  *
  *   tsx test/bench/fake-server-process.ts <steps> <latencyMs>   → prints the URL
  */
-import { toolCalls, type ReplyTurn } from "../fake-openai/script.ts";
-import { startFakeOpenAI } from "../fake-openai/server.ts";
+import { toolCalls, type ReplyTurn } from "../../src/foundation/model/scripted/script.ts";
+import { startFakeOpenAI } from "../../src/foundation/model/scripted/server.ts";
 
 const steps = Number(process.argv[2] ?? 50);
 const latencyMs = Number(process.argv[3] ?? 0);

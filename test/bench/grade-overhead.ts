@@ -10,11 +10,11 @@ import { execFileSync } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { loadDataset } from "../../harness/dataset.ts";
-import { FIXTURES_DIR } from "../../harness/fixture-repo.ts";
-import { applyImageTemplate, FIXTURE_IMAGE_TEMPLATE } from "../../harness/image-name.ts";
-import { connectDocker } from "../../src/sandbox/docker-engine.ts";
-import { DockerSandbox } from "../../src/sandbox/docker-sandbox.ts";
+import { loadDataset } from "../../harness/dataset/dataset.ts";
+import { FIXTURES_DIR } from "../../harness/images/fixture-repo.ts";
+import { applyImageTemplate, FIXTURE_IMAGE_TEMPLATE } from "../../harness/images/image-name.ts";
+import { connectDocker } from "../../src/foundation/sandbox/docker/docker-engine.ts";
+import { DockerSandbox } from "../../src/foundation/sandbox/docker/docker-sandbox.ts";
 
 const rounds = Number(process.argv[2] ?? 15);
 const docker = await connectDocker();

@@ -5,9 +5,9 @@
  *   npx tsx test/bench/shell-vs-exec.ts [calls=200]
  */
 import { execFileSync } from "node:child_process";
-import { BASE_IMAGE } from "../../src/sandbox/base-image.ts";
-import { connectDocker } from "../../src/sandbox/docker-engine.ts";
-import { DockerSandbox } from "../../src/sandbox/docker-sandbox.ts";
+import { BASE_IMAGE } from "../../src/foundation/sandbox/docker/base-image.ts";
+import { connectDocker } from "../../src/foundation/sandbox/docker/docker-engine.ts";
+import { DockerSandbox } from "../../src/foundation/sandbox/docker/docker-sandbox.ts";
 
 const calls = Number(process.argv[2] ?? 200);
 const box = await DockerSandbox.create(await connectDocker(), { image: BASE_IMAGE, network: "none", labels: { "bottega.run": "bench" } });

@@ -2,14 +2,14 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll } from "vitest";
-import { loadDataset } from "../../harness/dataset.ts";
-import { buildFixtureImages } from "../../harness/fixture-images.ts";
-import { FIXTURES_DIR, fixtureRepoDir } from "../../harness/fixture-repo.ts";
-import type { TaskRow } from "../../harness/task-row.ts";
-import { connectDocker } from "../../src/sandbox/docker-engine.ts";
-import type { RecordedEpisode } from "../fake-openai/recorded-episodes.ts";
-import type { Conversation } from "../fake-openai/script.ts";
-import { startFakeOpenAI, type FakeOpenAI } from "../fake-openai/server.ts";
+import { loadDataset } from "../../harness/dataset/dataset.ts";
+import { buildFixtureImages } from "../../harness/images/fixture-images.ts";
+import { FIXTURES_DIR, fixtureRepoDir } from "../../harness/images/fixture-repo.ts";
+import type { TaskRow } from "../../harness/dataset/task-row.ts";
+import { connectDocker } from "../../src/foundation/sandbox/docker/docker-engine.ts";
+import type { RecordedEpisode } from "../../src/foundation/model/scripted/recorded-episodes.ts";
+import type { Conversation } from "../../src/foundation/model/scripted/script.ts";
+import { startFakeOpenAI, type FakeOpenAI } from "../../src/foundation/model/scripted/server.ts";
 import { episodeFromPatch } from "./scripted-episode.ts";
 
 /**

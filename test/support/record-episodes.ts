@@ -7,8 +7,8 @@
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { loadDataset } from "../../harness/dataset.ts";
-import { FIXTURES_DIR, fixtureRepoDir } from "../../harness/fixture-repo.ts";
+import { loadDataset } from "../../harness/dataset/dataset.ts";
+import { FIXTURES_DIR, fixtureRepoDir } from "../../harness/images/fixture-repo.ts";
 import { episodeFromPatch } from "./scripted-episode.ts";
 
 const dir = join(FIXTURES_DIR, "episodes");

@@ -1,4 +1,4 @@
-import type { RunEvent, RunEventInput } from "../../harness/run-events.ts";
+import type { RunEvent, RunEventInput } from "../../harness/run/run-events.ts";
 
 /** Builds events stamped `sec` seconds after `t0` (ms since the epoch). */
 export const eventsFrom =

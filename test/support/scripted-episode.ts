@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parsePatch } from "diff";
-import type { ScriptedToolCall } from "../fake-openai/script.ts";
+import type { ScriptedToolCall } from "../../src/foundation/model/scripted/script.ts";
 
 /** One scripted reply: one tool call (tools mode) and the thought said with it. */
 export interface ScriptedAction {

@@ -1,0 +1,66 @@
+import { availableParallelism } from "node:os";
+import { z } from "zod";
+import { ModelConfig } from "../../src/foundation/model/model-config.ts";
+import { AgentConfig } from "../../scaffold/agent.ts";
+import { Profile } from "../../scaffold/profiles.ts";
+import { Semantics } from "../grading/test-status.ts";
+
+/** Grading runs the task's test suite: about one per core, as the official docs advise. */
+const DEFAULT_GRADE_WORKERS = Math.max(1, Math.min(24, Math.floor(availableParallelism() * 0.75)));
+
+/**
+ * Everything that decides what a run does; stored in results/<run_id>/run.json (the API key
+ * left out). A run either grades given predictions, or runs the agent with a model (and grades
+ * its patches unless `grade` is false, as in `bottega run`).
+ */
+export const RunConfig = z
+  .object({
+    runId: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, "letters, digits, '.', '_' and '-' only"),
+    resultsDir: z.string().default("results"),
+    dataset: z.string(),
+    split: z.string().default("test"),
+    instances: z.array(z.string()).optional(),
+    /** A predictions file, or "gold". */
+    predictions: z.string().optional(),
+    model: ModelConfig.optional(),
+    /** model_name_or_path written into predictions; default: the served model id. */
+    modelName: z.string().optional(),
+    profile: Profile.default("swe-agent"),
+    agent: AgentConfig.prefault({}),
+    templatesPath: z.string().optional(),
+    reviewOnSubmit: z.boolean().default(true),
+    grade: z.boolean().default(true),
+    /** Parallel agent episodes: bounded by what the model server serves well at once. */
+    workers: z.number().int().positive().default(8),
+    gradeWorkers: z.number().int().positive().default(DEFAULT_GRADE_WORKERS),
+    pullWorkers: z.number().int().positive().default(2),
+    /** Seconds eval.sh may run (official default 1800). */
+    timeoutSec: z.number().positive().default(1800),
+    /** Docker network of grading containers: the official harness leaves it on ("bridge"). */
+    network: z.string().default("bridge"),
+    /** Docker network of agent containers. */
+    agentNetwork: z.string().default("bridge"),
+    imageTemplate: z.string().optional(),
+    evalScript: z.enum(["generated", "dataset"]).default("generated"),
+    resetPolicy: z.enum(["v4.1.0", "539", "v5-dataset"]).default("539"),
+    grading: Semantics.default("v4"),
+    memoryBytes: z.number().int().positive().optional(),
+    /** A fork bomb must hit a wall, not the host. */
+    pidsLimit: z.number().int().positive().default(4096),
+    cpus: z.number().positive().optional(),
+    /** Keep instance images pulled by this run (the official --cache_level instance). */
+    keepImages: z.boolean().default(false),
+    /** Infrastructure failures (engine, container, pull) retried per instance before it is an error. */
+    infraRetries: z.number().int().min(0).default(2),
+  })
+  .refine((config) => (config.predictions === undefined) !== (config.model === undefined), {
+    message: "give either predictions to grade or a model to run, not both",
+    path: ["predictions"],
+  });
+export type RunConfig = z.infer<typeof RunConfig>;
+export type RunConfigInput = z.input<typeof RunConfig>;
+
+/** What run.json keeps: the config without secrets. */
+export function storedConfig(config: RunConfig): RunConfig {
+  return config.model ? { ...config, model: { ...config.model, apiKey: undefined } } : config;
+}

@@ -1,0 +1,228 @@
+import { randomBytes } from "node:crypto";
+import { dirname } from "node:path";
+import type { Duplex } from "node:stream";
+import type Docker from "dockerode";
+import { engineError } from "../errors.ts";
+import { OutputCollector } from "../output-collector.ts";
+import type { Sandbox, ShellOptions, ShellResult, ShellSession } from "../sandbox.ts";
+
+const DEFAULT_MAX_OUTPUT = 1024 * 1024;
+/** After Ctrl-C, how long the shell gets to come back before its children are killed. */
+const INTERRUPT_GRACE_MS = 3000;
+/** Bytes held back from the output while looking for the end marker (marker + a long cwd). */
+const HOLD_BACK = 8192;
+
+/**
+ * Settings every session gets. An interactive bash on a pty is what makes Ctrl-C abort a whole
+ * command line (loops included) while the shell survives, as in SWE-agent's pexpect shell;
+ * echo, prompts, history expansion and colours are turned off so the output is the command's.
+ */
+const SESSION_SETUP = [
+  "stty -echo -onlcr",
+  // Reset before every prompt: activating an environment (conda, venv) prepends to PS1.
+  "PS1=''; PS2=''; PS0=''; PROMPT_COMMAND='PS1=; PS2=; PS0='",
+  "set +m +H",
+  "export TERM=dumb PAGER=cat MANPAGER=cat GIT_PAGER=cat LESS=-R PIP_PROGRESS_BAR=off TQDM_DISABLE=1",
+];
+
+/** Longest line sent through the pty: its canonical-mode line buffer holds 4096 bytes. */
+const TTY_LINE = 2048;
+
+/**
+ * Shell lines that write `text` to `file` using only printable ASCII on the wire: bytes other
+ * than printable ASCII (and ' and \) travel as \xHH escapes that bash's printf %b decodes, in
+ * lines short enough for the pty, so no byte can act as a terminal control character.
+ */
+function writeThroughTty(text: string, file: string): string {
+  // `[` is a builtin: no process is started unless the folder went missing (say, rm -rf /tmp/*).
+  const lines = [`[ -d ${dirname(file)} ] || mkdir -p ${dirname(file)}; : > ${file}`];
+  let chunk = "";
+  for (const byte of Buffer.from(text, "utf8")) {
+    chunk += byte >= 0x20 && byte < 0x7f && byte !== 0x27 && byte !== 0x5c ? String.fromCharCode(byte) : `\\x${byte.toString(16).padStart(2, "0")}`;
+    if (chunk.length >= TTY_LINE) {
+      lines.push(`printf '%b' '${chunk}' >> ${file}`);
+      chunk = "";
+    }
+  }
+  if (chunk) lines.push(`printf '%b' '${chunk}' >> ${file}`);
+  return lines.join("\n");
+}
+
+interface Waiter {
+  nonce: string;
+  resolve: (marker: { exitCode: number; cwd: string } | undefined) => void;
+}
+
+/** A persistent bash session in a Docker container, driven through a pty. */
+export class DockerShell implements ShellSession {
+  private stream!: Duplex;
+  private pending: Buffer = Buffer.alloc(0);
+  private collector?: OutputCollector;
+  private waiter?: Waiter;
+  private alive = false;
+  private cwd = "/";
+  private commandCount = 0;
+
+  private constructor(
+    private readonly container: Docker.Container,
+    private readonly sandbox: Sandbox,
+    private readonly options: ShellOptions,
+    private readonly track: (stream: Duplex) => { release(): void },
+  ) {}
+
+  static async open(
+    container: Docker.Container,
+    sandbox: Sandbox,
+    options: ShellOptions,
+    track: (stream: Duplex) => { release(): void },
+  ): Promise<DockerShell> {
+    const shell = new DockerShell(container, sandbox, options, track);
+    await shell.start(options.init ?? []);
+    return shell;
+  }
+
+  private async start(init: string[]): Promise<void> {
+    try {
+      const exec = await this.container.exec({
+        Cmd: ["bash", "--norc", "--noprofile", "--noediting", "-i"],
+        AttachStdin: true,
+        AttachStdout: true,
+        AttachStderr: true,
+        Tty: true,
+        Env: Object.entries({ TERM: "dumb", ...this.options.env }).map(([k, v]) => `${k}=${v}`),
+      });
+      this.stream = (await exec.start({ hijack: true, stdin: true, Tty: true } as Docker.ExecStartOptions)) as unknown as Duplex;
+    } catch (error) {
+      throw engineError(error, "starting a shell session", { container: this.container.id });
+    }
+    this.alive = true;
+    const tracked = this.track(this.stream);
+    this.pending = Buffer.alloc(0);
+    this.stream.on("data", (chunk: Buffer) => this.onData(chunk));
+    const ended = () => {
+      tracked.release();
+      this.alive = false;
+      this.waiter?.resolve(undefined);
+      this.waiter = undefined;
+    };
+    this.stream.on("end", ended);
+    this.stream.on("close", ended);
+    this.stream.on("error", ended);
+    // Everything the shell prints before the first marker (the echoed setup line, a prompt)
+    // is discarded.
+    this.collector = new OutputCollector(0, 0);
+    const marker = await this.sendAndWait([...SESSION_SETUP, ...init].join("; "), 60_000);
+    if (!marker) throw engineError(new Error("the shell exited during its setup"), "starting a shell session", { container: this.container.id, init });
+    this.cwd = marker.cwd;
+  }
+
+  private onData(chunk: Buffer): void {
+    this.pending = this.pending.length ? Buffer.concat([this.pending, chunk]) : chunk;
+    const waiter = this.waiter;
+    if (!waiter) {
+      this.pending = this.pending.subarray(Math.max(0, this.pending.length - HOLD_BACK));
+      return;
+    }
+    const prefix = Buffer.from(`\n__BOTTEGA_DONE_${waiter.nonce} `);
+    const at = this.pending.indexOf(prefix);
+    if (at >= 0) {
+      const end = this.pending.indexOf(0x0a, at + prefix.length);
+      if (end < 0) return;
+      this.collector?.push(this.pending.subarray(0, at));
+      const [code, ...cwd] = this.pending.subarray(at + prefix.length, end).toString().split(" ");
+      this.pending = this.pending.subarray(end + 1);
+      this.waiter = undefined;
+      waiter.resolve({ exitCode: Number(code), cwd: cwd.join(" ") });
+      return;
+    }
+    const commit = this.pending.length - HOLD_BACK;
+    if (commit > 0) {
+      this.collector?.push(this.pending.subarray(0, commit));
+      this.pending = Buffer.from(this.pending.subarray(commit));
+    }
+  }
+
+  /** Sends one line and waits for its marker, or until timeoutMs (then resolves undefined). */
+  private sendAndWait(line: string, timeoutMs: number): Promise<{ exitCode: number; cwd: string } | undefined> {
+    const nonce = randomBytes(8).toString("hex");
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        if (this.waiter?.nonce === nonce) this.waiter = undefined;
+        resolve(undefined);
+      }, timeoutMs);
+      this.waiter = {
+        nonce,
+        resolve: (marker) => {
+          clearTimeout(timer);
+          resolve(marker);
+        },
+      };
+      // The marker starts with a newline so it is found even after output with none.
+      this.stream.write(`${line}\nprintf '\\n__BOTTEGA_DONE_${nonce} %s %s\\n' "$?" "$PWD"\n`);
+    });
+  }
+
+  async run(command: string, options: { timeoutMs?: number; maxOutputBytes?: number } = {}): Promise<ShellResult> {
+    const started = Date.now();
+    if (!this.alive) await this.restart();
+    const max = options.maxOutputBytes ?? DEFAULT_MAX_OUTPUT;
+    const collector = new OutputCollector(Math.ceil(max / 2), Math.floor(max / 2));
+    this.collector = collector;
+    // The command goes in a file and is sourced: no quoting problems, and it runs in this
+    // shell, so `cd` and `export` persist; stdin is /dev/null so nothing can read the session's
+    // own input. The file is written through the pty itself (a tar upload costs ~35 ms).
+    const file = `/tmp/.bottega-shell/cmd-${++this.commandCount}.sh`;
+    let marker = await this.sendAndWait(`${writeThroughTty(command, file)}\nsource ${file} </dev/null`, options.timeoutMs ?? 2 ** 31 - 1);
+    let timedOut = false;
+    let restarted = false;
+    if (!marker && this.alive) {
+      timedOut = true;
+      marker = await this.interrupt();
+      if (!marker) {
+        await this.restart();
+        restarted = true;
+      }
+    } else if (!marker) {
+      await this.restart();
+      restarted = true;
+    }
+    if (marker) this.cwd = marker.cwd;
+    const bytes = collector.bytes();
+    const output = bytes.toString("utf8");
+    this.collector = undefined;
+    return {
+      output,
+      exitCode: timedOut || !marker ? null : marker.exitCode,
+      timedOut,
+      truncated: collector.truncated,
+      totalBytes: collector.total,
+      durationMs: Date.now() - started,
+      cwd: this.cwd,
+      restarted,
+    };
+  }
+
+  /** Ctrl-C, then, if the shell does not come back, SIGKILL to everything in its session but itself. */
+  private async interrupt(): Promise<{ exitCode: number; cwd: string } | undefined> {
+    this.stream.write("\x03");
+    const marker = await this.sendAndWait("", INTERRUPT_GRACE_MS);
+    if (marker || !this.alive) return marker;
+    await this.sandbox.exec(
+      `for s in $(ps -eo pid=,args= | awk '/bash --norc --noprofile --noediting -i/ {print $1}'); do ` +
+        `ps -eo pid=,sid= | awk -v s=$s '$2==s && $1!=s {print $1}' | xargs -r kill -KILL; done`,
+    );
+    return this.sendAndWait("", INTERRUPT_GRACE_MS);
+  }
+
+  /** A fresh shell in the last known directory (exported variables are lost). */
+  private async restart(): Promise<void> {
+    this.stream?.destroy();
+    await this.start([...(this.options.init ?? []), `cd ${JSON.stringify(this.cwd)}`]);
+  }
+
+  async close(): Promise<void> {
+    this.alive = false;
+    this.stream?.end("exit\n");
+    this.stream?.destroy();
+  }
+}

@@ -1,0 +1,53 @@
+import { runBatch, type RunResult } from "../../../harness/run/run-orchestrator.ts";
+import type { RunConfig } from "../../../harness/run/run-config.ts";
+import type { RunEvent } from "../../../harness/run/run-events.ts";
+import { connectDocker } from "../../foundation/sandbox/docker/docker-engine.ts";
+import { eventLine } from "./event-line.ts";
+import { abortOnSignals, resumeHint } from "./interrupt.ts";
+
+/**
+ * Runs a batch the way every command does: plain event lines (or the dashboard on a terminal),
+ * Ctrl-C stops new work and removes the run's containers, and an interrupted run prints the
+ * command that resumes it and exits non-zero.
+ */
+export async function executeRun(command: string, argv: readonly string[], config: RunConfig): Promise<{ code: number; result: RunResult }> {
+  const docker = await connectDocker();
+  const dashboard = wantsDashboard(argv) ? (await import("../dashboard/dashboard.tsx")).mountDashboard({ grading: config.grade }) : undefined;
+  const interrupt = abortOnSignals(() =>
+    dashboard ? dashboard.stopping() : process.stderr.write("\nstopping: no new work; removing this run's containers…\n"),
+  );
+  const onEvent = (event: RunEvent) => {
+    if (dashboard) return dashboard.onEvent(event);
+    const line = eventLine(event);
+    if (line) console.log(line);
+  };
+  try {
+    const result = await runBatch(config, { docker, signal: interrupt.signal, onEvent }).finally(() => dashboard?.close());
+    const r = result.report;
+    if (r) {
+      console.log(
+        `\nresolved ${r.resolved_instances}/${r.total_instances}` +
+          ` · unresolved ${r.unresolved_instances} · empty ${r.empty_patch_instances} · errors ${r.error_instances}`,
+      );
+      console.log(`report: ${result.layout.report}\nsummary: ${result.layout.summary}`);
+    } else {
+      console.log(`\npredictions: ${result.layout.predictions}`);
+    }
+    if (result.interrupted) {
+      console.error(`interrupted; resume with: ${resumeHint(command, argv, config.runId)}`);
+      return { code: 130, result };
+    }
+    return { code: 0, result };
+  } finally {
+    interrupt.dispose();
+  }
+}
+
+/**
+ * The dashboard needs a terminal that shows it as it is drawn: not a pipe or a file (nohup), and
+ * not CI, where ink draws nothing until the process exits.
+ */
+function wantsDashboard(argv: readonly string[]): boolean {
+  const ci = process.env.CI !== undefined && process.env.CI !== "0" && process.env.CI !== "false";
+  return process.stdout.isTTY === true && !ci && !argv.includes("--no-tui");
+}
