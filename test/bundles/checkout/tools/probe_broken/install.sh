@@ -1,0 +1,2 @@
+echo "probe_broken: the build step failed on purpose" >&2
+false
