@@ -10,7 +10,7 @@ import { salvagePatch } from "./patch.ts";
 import { clipObservation, render, type Templates } from "./templates.ts";
 import { functionTools, textToolDocs } from "./tool-schema.ts";
 import type { Tool, ToolContext, ToolResult } from "./tools/tool.ts";
-import { saveTrajectory, type ExitStatus, type Trajectory, type TrajectoryStep } from "./trajectory.ts";
+import { saveTrajectory, snakeCaseKeys, TRAJECTORY_FORMAT, type ExitStatus, type Trajectory, type TrajectoryStep } from "./trajectory.ts";
 
 export const AgentConfig = z.object({
   /** "tools": native function calling (Hermes blocks in content accepted too); "text": fenced blocks. */
@@ -93,9 +93,9 @@ export async function runAgent(episode: AgentEpisode): Promise<EpisodeOutcome> {
     { role: "user", content: render(templates.instance, { working_dir: task.repoRoot, problem_statement: task.problemStatement }) },
   ];
   const trajectory: Trajectory = {
-    format: "bottega-trajectory/1",
+    format: TRAJECTORY_FORMAT,
     instance_id: task.id,
-    config: { agent: config, ...episode.recordConfig },
+    config: snakeCaseKeys({ agent: config, ...episode.recordConfig }) as Record<string, unknown>,
     task: { problem_statement: task.problemStatement, repo_root: task.repoRoot, base_commit: task.baseCommit ?? null, start_commit: task.startCommit },
     tools: toolSchemas,
     initial_messages: [...messages] as Trajectory["initial_messages"],
@@ -133,18 +133,20 @@ export async function runAgent(episode: AgentEpisode): Promise<EpisodeOutcome> {
       const parsed = parseAction(reply, tools, config.actionFormat);
       const record: TrajectoryStep = {
         step,
-        messageCount,
-        messagesAdded: [],
-        response: { content: reply.message.content, toolCalls: reply.message.toolCalls, finishReason: reply.finishReason, raw: reply.raw },
-        usage: reply.usage,
-        modelLatencyMs: reply.latencyMs,
+        message_count: messageCount,
+        messages_added: [],
+        temporary_messages: [],
+        response: { content: reply.message.content, reasoning_content: null, tool_calls: reply.message.toolCalls, finish_reason: reply.finishReason, raw: reply.raw },
+        usage: reply.usage && { prompt_tokens: reply.usage.promptTokens, completion_tokens: reply.usage.completionTokens, cached_prompt_tokens: reply.usage.cachedPromptTokens },
+        model_latency_ms: reply.latencyMs,
         attempts: reply.attempts,
-        maxTokens: reply.maxTokens,
+        max_tokens: reply.maxTokens,
+        thought: parsed.ok ? parsed.thought : null,
         action: parsed.ok ? { tool: parsed.action.name, args: parsed.action.args, source: parsed.action.source } : null,
-        formatError: parsed.ok ? null : { code: parsed.error.code, message: parsed.error.detail },
+        format_error: parsed.ok ? null : { code: parsed.error.code, message: parsed.error.detail },
         observation: null,
-        observationSent: null,
-        toolMs: 0,
+        observation_sent: null,
+        tool_ms: 0,
       };
 
       let result: ToolResult;
@@ -158,7 +160,7 @@ export async function runAgent(episode: AgentEpisode): Promise<EpisodeOutcome> {
           if (isInfrastructureError(error)) throw new EpisodeEnd("exit_env", `the sandbox failed: ${(error as Error).message}`);
           result = { output: `The tool failed: ${(error as Error).message}`, isError: true };
         }
-        record.toolMs = Date.now() - started;
+        record.tool_ms = Date.now() - started;
         record.observation = result.output;
         timeouts = result.timedOut ? timeouts + 1 : 0;
       } else {
@@ -169,14 +171,14 @@ export async function runAgent(episode: AgentEpisode): Promise<EpisodeOutcome> {
       const text = parsed.ok
         ? render(templates.observation, { observation: result.output === "" ? templates.emptyObservation : clipObservation(result.output, config.maxObservationChars, templates) })
         : result.output;
-      record.observationSent = text;
+      record.observation_sent = text;
       // A native tool call is answered by a tool message with its id (every id, so the API
       // never sees an unanswered call); anything else by a user message.
       const calls = reply.message.toolCalls;
       const answers: ChatCompletionMessageParam[] =
         calls.length > 0 ? calls.map((call) => ({ role: "tool", tool_call_id: call.id, content: text })) : [{ role: "user", content: text }];
       messages.push(...answers);
-      record.messagesAdded = messages.slice(messageCount) as TrajectoryStep["messagesAdded"];
+      record.messages_added = messages.slice(messageCount) as TrajectoryStep["messages_added"];
       trajectory.steps.push(record);
       episode.onStep?.(record);
       if (episode.trajectoryPath) await saveTrajectory(episode.trajectoryPath, trajectory);

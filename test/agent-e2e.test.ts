@@ -121,9 +121,9 @@ describe("bottega eval --model-url with a scripted model", () => {
     expect(report.resolved_ids).toEqual([row.instance_id]);
     const t = trajectory("malformed", row.instance_id);
     expect(t.exit_status).toBe("submitted");
-    expect(t.steps[0]!.formatError?.code).toBe("invalid_json");
+    expect(t.steps[0]!.format_error?.code).toBe("invalid_json");
     expect(t.steps[1]!.action).toMatchObject({ tool: "bash", source: "hermes" });
-    expect(t.steps[2]!.formatError?.code).toBe("missing_arg");
+    expect(t.steps[2]!.format_error?.code).toBe("missing_arg");
     // The error went back to the model as the answer to its call, naming what was wrong.
     const third = server.chatRequests(row.instance_id)[1]!.body as { messages: Array<{ role: string; content: string }> };
     expect(third.messages.at(-1)!.role).toBe("tool");
@@ -160,14 +160,14 @@ describe("bottega eval --model-url with a scripted model", () => {
     const report = await evalWith(server, "limits", ["--instances", `${a.instance_id},${b.instance_id}`, "--max-steps", "4"]);
     const ta = trajectory("limits", a.instance_id);
     expect(ta.exit_status).toBe("exit_format");
-    expect(ta.steps.map((s) => s.formatError?.code)).toEqual(["missing", "missing", "missing"]);
+    expect(ta.steps.map((s) => s.format_error?.code)).toEqual(["missing", "missing", "missing"]);
     expect(ta.patch).toBe("");
     const tb = trajectory("limits", b.instance_id);
     expect(tb.exit_status).toBe("exit_step_limit");
     expect(tb.steps).toHaveLength(4);
     expect(tb.patch).toBe(b.patch);
-    expect(tb.config).toMatchObject({ agent: { stepLimit: 4 }, profile: "swe-agent", model: { baseURL: server.url, sampling: { temperature: 0 } } });
-    expect(tb.config.model).not.toHaveProperty("apiKey"); // never written to disk
+    expect(tb.config).toMatchObject({ agent: { step_limit: 4 }, profile: "swe-agent", model: { base_url: server.url, sampling: { temperature: 0 } } });
+    expect(tb.config.model).not.toHaveProperty("api_key"); // never written to disk
     expect(report.empty_patch_ids).toEqual([a.instance_id]);
     expect(report.resolved_ids).toEqual([b.instance_id]);
   });

@@ -145,7 +145,7 @@ describe("hostile commands", () => {
     expect(t.steps[0]!.observation!.length).toBeLessThan(1_100_000);
     expect(t.steps[0]!.observation).toMatch(/\[bottega: 99\d{7} bytes of output omitted\]/);
     expect(t.steps[0]!.observation).toMatch(/done\n$/);
-    expect(t.steps[0]!.observationSent!.length).toBeLessThan(25_000);
+    expect(t.steps[0]!.observation_sent!.length).toBeLessThan(25_000);
     expect(t.steps[2]!.observation).toContain("fork");
     expect(t.steps[4]!.observation).toContain("timed out after 30 seconds");
     for (const i of [1, 3, 5]) expect(t.steps[i]!.observation).toBe("alive\n");

@@ -184,10 +184,10 @@ export async function runBatch(input: RunConfigInput, deps: RunDependencies): Pr
           type: "agent_step",
           instance_id: id,
           step: step.step,
-          promptTokens: step.usage?.promptTokens ?? 0,
-          completionTokens: step.usage?.completionTokens ?? 0,
-          cachedTokens: step.usage?.cachedPromptTokens ?? 0,
-          latencyMs: step.modelLatencyMs,
+          promptTokens: step.usage?.prompt_tokens ?? 0,
+          completionTokens: step.usage?.completion_tokens ?? 0,
+          cachedTokens: step.usage?.cached_prompt_tokens ?? 0,
+          latencyMs: step.model_latency_ms,
         }),
     }).catch((error: unknown) => {
       if (isInfrastructureError(error)) throw new InfrastructureFailure("agent", "engine", (error as Error).message);

@@ -64,8 +64,8 @@ try {
   const { readdirSync } = await import("node:fs");
   for (const name of readdirSync(join(result.layout.root, "trajectories"))) {
     for (const step of JSON.parse(readFileSync(join(result.layout.root, "trajectories", name), "utf8")).steps) {
-      modelMs += step.modelLatencyMs;
-      toolMs += step.toolMs;
+      modelMs += step.model_latency_ms;
+      toolMs += step.tool_ms;
       n++;
     }
   }

@@ -45,8 +45,8 @@ try {
   const wall = performance.now() - started;
   const used = process.cpuUsage(cpu);
   const n = outcome.trajectory.steps.length;
-  const toolMs = outcome.trajectory.steps.reduce((sum, s) => sum + s.toolMs, 0);
-  const modelMs = outcome.trajectory.steps.reduce((sum, s) => sum + s.modelLatencyMs, 0);
+  const toolMs = outcome.trajectory.steps.reduce((sum, s) => sum + s.tool_ms, 0);
+  const modelMs = outcome.trajectory.steps.reduce((sum, s) => sum + s.model_latency_ms, 0);
   console.log(`steps: ${n} (${outcome.exitStatus})`);
   console.log(`wall per step: ${(wall / n).toFixed(1)} ms (model call ${(modelMs / n).toFixed(1)} ms incl. /tokenize, tool ${(toolMs / n).toFixed(1)} ms)`);
   console.log(`runner CPU per step: ${((used.user + used.system) / 1000 / n).toFixed(1)} ms (user ${(used.user / 1000 / n).toFixed(1)}, system ${(used.system / 1000 / n).toFixed(1)})`);

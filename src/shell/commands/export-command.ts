@@ -2,7 +2,7 @@ import { createWriteStream, existsSync, readdirSync, readFileSync } from "node:f
 import { join } from "node:path";
 import { RunLayout } from "../../../harness/run/run-layout.ts";
 import { chatRecord } from "../../../scaffold/chat-export.ts";
-import { Trajectory } from "../../../scaffold/trajectory.ts";
+import { readTrajectory } from "../../../scaffold/trajectory.ts";
 import { CliUsageError } from "./cli-error.ts";
 import { parseFlags } from "./flags.ts";
 
@@ -34,7 +34,7 @@ export async function run(argv: string[]): Promise<number> {
   let written = 0;
   let skipped = 0;
   for (const name of readdirSync(dir).filter((n) => n.endsWith(".json")).sort()) {
-    const trajectory = Trajectory.parse(JSON.parse(readFileSync(join(dir, name), "utf8")));
+    const trajectory = readTrajectory(join(dir, name));
     const isResolved = resolved?.has(trajectory.instance_id);
     if (trajectory.exit_status === null || (v["resolved-only"] && !isResolved)) {
       skipped++;
