@@ -45,3 +45,17 @@ function stringRepr(text: string): string {
   }
   return out + quote;
 }
+
+/**
+ * Python's `json.dumps(value)` with its defaults, as SWE-agent writes the registry file:
+ * `", "` and `": "` separators and every non-ASCII character escaped.
+ */
+export function pythonJsonDumps(value: unknown): string {
+  if (value === null || value === undefined) return "null";
+  if (typeof value === "boolean") return value ? "true" : "false";
+  if (typeof value === "number") return Number.isFinite(value) ? String(value) : Number.isNaN(value) ? "NaN" : value > 0 ? "Infinity" : "-Infinity";
+  if (typeof value === "string") return JSON.stringify(value).replace(/[\u007f-\uffff]/g, (ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, "0")}`);
+  if (Array.isArray(value)) return `[${value.map(pythonJsonDumps).join(", ")}]`;
+  const entries = Object.entries(value as Record<string, unknown>).map(([key, inner]) => `${pythonJsonDumps(key)}: ${pythonJsonDumps(inner)}`);
+  return `{${entries.join(", ")}}`;
+}
