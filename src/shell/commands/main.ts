@@ -8,6 +8,7 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<{ run(argv
   images: { summary: "build the base and fixture images, or pull instance images", load: () => import("./images-command.ts") },
   status: { summary: "progress and results of a run, in progress or finished", load: () => import("./status-command.ts") },
   export: { summary: "export trajectories as fine-tuning data", load: () => import("./export-command.ts") },
+  compare: { summary: "compare evaluation runs: rates, tested differences, flips, integrity flags", load: () => import("./compare-command.ts") },
 };
 
 function usage(): string {

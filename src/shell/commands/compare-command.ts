@@ -1,0 +1,127 @@
+import { resolve } from "node:path";
+import { buildComparison } from "../../../harness/compare/build-comparison.ts";
+import { DifferentInstancesError, readCompareInputs } from "../../../harness/compare/compare-inputs.ts";
+import { terminalSummary } from "../../../harness/compare/terminal-summary.ts";
+import { writeCompareOutputs } from "../../../harness/compare/write-compare-outputs.ts";
+import { CliUsageError } from "./cli-error.ts";
+import { numberFlag, parseFlags } from "./flags.ts";
+
+/** A significant drop under --fail-if-regressed: distinct from 1 (errors) and 2 (usage). */
+export const EXIT_REGRESSED = 3;
+
+const HELP = `usage: bottega compare RUN [RUN …] [options]
+
+Compares evaluation runs on the instances they share: resolved rates with 95% intervals, the
+paired difference (bootstrap interval, exact McNemar test), gained and lost instances, per
+repository and per difficulty, exit statuses, empty-patch and apply-failure rates, steps,
+tokens and wall time per episode, and integrity flags. One RUN alone gives that run's report;
+three or more are a series (one run per training stage, in the order given).
+
+Each RUN is a Bottega run (its id under --results, or its folder), an official harness output
+folder (logs/run_evaluation/<run_id>/<model>/), an official run report (<model>.<run_id>.json)
+or a SWE-bench experiments results.json.
+
+Writes compare.json (every number; schema in docs/compare-json.md), compare.md and
+compare.html into --out, and prints a summary.
+
+  --dataset D                    rows for runs that do not record their dataset (official
+                                 outputs): repositories, difficulty, test patches; runs that list
+                                 only some instances get the rest counted as unsubmitted
+  --split S                      the dataset's split (default test)
+  --results DIR                  where Bottega runs are (default results)
+  --out DIR                      where the reports go (default results/compare)
+  --group NAME=RUN,RUN,…         runs that are seeds of one checkpoint (repeatable): pass@k,
+                                 mean@k, flaky instances; groups are compared on per-instance rates
+  --allow-different-instances    compare the instances common to all runs (the others are listed)
+  --fail-if-regressed            exit ${EXIT_REGRESSED} when the last run (or group) is significantly worse than the first
+  --alpha A                      significance level (default 0.05)
+  --min-drop POINTS              smallest drop, in percentage points, that fails the gate (default 0)
+  --seed N                       bootstrap seed (default printed in the report)
+  --resamples N                  bootstrap resamples (default 10000)
+
+Exit codes: 0 compared (and not regressed); 1 an input could not be read; 2 usage error (also
+runs over different instances without --allow-different-instances); ${EXIT_REGRESSED} regressed
+under --fail-if-regressed; 130 interrupted.`;
+
+/** `NAME=a,b,c` (or `a,b,c`, named after its position). */
+function parseGroup(value: string, position: number): { name: string; members: string[] } {
+  const eq = value.indexOf("=");
+  const name = eq > 0 ? value.slice(0, eq) : `group${position + 1}`;
+  const members = (eq > 0 ? value.slice(eq + 1) : value).split(",").filter(Boolean);
+  if (members.length === 0) throw new CliUsageError(`--group "${value}": expected NAME=RUN,RUN,…`);
+  return { name, members };
+}
+
+export async function run(argv: string[]): Promise<number> {
+  const parsed = parseFlags(
+    argv,
+    {
+      dataset: { type: "string" },
+      split: { type: "string" },
+      results: { type: "string" },
+      out: { type: "string" },
+      group: { type: "string", multiple: true },
+      "allow-different-instances": { type: "boolean" },
+      "fail-if-regressed": { type: "boolean" },
+      alpha: { type: "string" },
+      "min-drop": { type: "string" },
+      seed: { type: "string" },
+      resamples: { type: "string" },
+    },
+    HELP,
+  );
+  if (!parsed) return 0;
+  const v = parsed.values;
+  const alpha = numberFlag("alpha", v.alpha) ?? 0.05;
+  if (!(alpha > 0 && alpha < 1)) throw new CliUsageError(`--alpha: expected a number between 0 and 1, got ${alpha}`);
+  const minDrop = numberFlag("min-drop", v["min-drop"]) ?? 0;
+  if (minDrop < 0) throw new CliUsageError(`--min-drop: expected points ≥ 0, got ${minDrop}`);
+  const seed = numberFlag("seed", v.seed);
+  if (seed !== undefined && !Number.isInteger(seed)) throw new CliUsageError(`--seed: expected an integer, got ${v.seed}`);
+  const resamples = numberFlag("resamples", v.resamples);
+  if (resamples !== undefined && !(Number.isInteger(resamples) && resamples >= 100)) throw new CliUsageError(`--resamples: expected an integer ≥ 100, got ${v.resamples}`);
+
+  const args = [...parsed.positionals];
+  const groups = (v.group ?? []).map(parseGroup).map(({ name, members }) => ({
+    name,
+    runIndexes: members.map((member) => {
+      const at = args.indexOf(member);
+      if (at >= 0) return at;
+      args.push(member);
+      return args.length - 1;
+    }),
+  }));
+  if (args.length === 0) throw new CliUsageError(`compare needs at least one run\n\n${HELP}`);
+  const grouped = new Set<number>();
+  for (const group of groups) for (const i of group.runIndexes) {
+    if (grouped.has(i)) throw new CliUsageError(`--group: ${args[i]} is in more than one group`);
+    grouped.add(i);
+  }
+
+  let inputs;
+  try {
+    inputs = await readCompareInputs({
+      arguments: args,
+      resultsDir: v.results ?? "results",
+      dataset: v.dataset,
+      split: v.split,
+      allowDifferentInstances: v["allow-different-instances"] ?? false,
+    });
+  } catch (error) {
+    if (error instanceof DifferentInstancesError) throw new CliUsageError(error.message);
+    throw error;
+  }
+  const outDir = resolve(v.out ?? "results/compare");
+  const report = buildComparison(inputs, {
+    outDir,
+    alpha,
+    seed,
+    resamples,
+    groups,
+    gate: v["fail-if-regressed"] ? { minDropPoints: minDrop } : undefined,
+  });
+  const paths = await writeCompareOutputs(outDir, report);
+  console.log(terminalSummary(report));
+  console.log(`report: ${Object.values(paths).join(", ")}`);
+  return report.gate?.regressed ? EXIT_REGRESSED : 0;
+}
