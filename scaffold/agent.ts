@@ -10,7 +10,7 @@ import { salvagePatch } from "./patch.ts";
 import { clipObservation, render, type Templates } from "./templates.ts";
 import { functionTools, textToolDocs } from "./tool-schema.ts";
 import type { Tool, ToolContext, ToolResult } from "./tools/tool.ts";
-import { saveTrajectory, snakeCaseKeys, TRAJECTORY_FORMAT, type ExitStatus, type Trajectory, type TrajectoryStep } from "./trajectory.ts";
+import { conversation, saveTrajectory, snakeCaseKeys, TRAJECTORY_FORMAT, type ExitStatus, type Trajectory, type TrajectoryStep } from "./trajectory.ts";
 
 export const AgentConfig = z.object({
   /** "tools": native function calling (Hermes blocks in content accepted too); "text": fenced blocks. */
@@ -50,7 +50,30 @@ export interface AgentEpisode {
   trajectoryPath?: string;
   signal?: AbortSignal;
   onStep?: (step: TrajectoryStep) => void;
+  /** Continue this saved conversation (its steps are kept; numbering goes on) instead of starting one. */
+  resume?: Trajectory;
+  /** For a person watching (`bottega fix`); a batch run leaves them out. */
+  hooks?: AgentHooks;
 }
+
+/** What an interactive front end may do inside the loop; every hook is optional. */
+export interface AgentHooks {
+  /** Asked before each action runs; a rejection's feedback is sent as the action's observation. */
+  approve?: (action: { tool: string; args: Record<string, unknown> }, step: number) => Promise<{ approved: true } | { approved: false; feedback?: string }>;
+  /** Messages the user typed meanwhile, delivered together as the next user turn. */
+  takeUserMessages?: () => string[];
+  /** A fresh signal per step: aborting it interrupts only that step (the model's stream or the command). */
+  stepSignal?: () => AbortSignal;
+  /** After an interrupted step: resolves when the user wants the agent to go on. */
+  waitForUser?: () => Promise<void>;
+  /** Streamed text of the model's reply as it arrives (content, then tool-call arguments). */
+  onDelta?: (delta: { kind: "content" | "arguments"; text: string }) => void;
+  /** The action is about to run (after approval). */
+  onAction?: (action: { tool: string; args: Record<string, unknown> }, step: number) => void;
+}
+
+/** What the model is told when the user stopped a step (and what answers its open tool calls). */
+export const INTERRUPTED = "The command was interrupted by the user.";
 
 export interface EpisodeOutcome {
   exitStatus: ExitStatus;
@@ -88,11 +111,12 @@ export async function runAgent(episode: AgentEpisode): Promise<EpisodeOutcome> {
     config.actionFormat === "text"
       ? templates.system + render(templates.textModeSystemSuffix, { tool_docs: textToolDocs(tools) })
       : templates.system;
+  const hooks = episode.hooks ?? {};
   const messages: ChatCompletionMessageParam[] = [
     { role: "system", content: system },
     { role: "user", content: render(templates.instance, { working_dir: task.repoRoot, problem_statement: task.problemStatement }) },
   ];
-  const trajectory: Trajectory = {
+  const trajectory: Trajectory = episode.resume ? { ...episode.resume, steps: [...episode.resume.steps], exit_status: null, exit_message: null, finished_at: null } : {
     format: TRAJECTORY_FORMAT,
     instance_id: task.id,
     config: snakeCaseKeys({ agent: config, ...episode.recordConfig }) as Record<string, unknown>,
@@ -106,27 +130,38 @@ export async function runAgent(episode: AgentEpisode): Promise<EpisodeOutcome> {
     started_at: new Date().toISOString(),
     finished_at: null,
   };
+  if (episode.resume) messages.splice(0, messages.length, ...(conversation(trajectory) as ChatCompletionMessageParam[]));
+  let stepSignal: AbortSignal | undefined;
   const context: ToolContext = {
     sandbox: episode.sandbox,
     repoRoot: task.repoRoot,
-    shell: (command, options) => episode.shell.run(command, options),
+    shell: (command, options) => episode.shell.run(command, { ...options, signal: stepSignal }),
   };
+  const firstStep = trajectory.steps.length + 1;
   const deadline = Date.now() + config.wallTimeSec * 1000;
   let formatErrors = 0;
   let timeouts = 0;
   let end: EpisodeEnd | undefined;
 
   try {
-    for (let step = 1; ; step++) {
+    for (let step = firstStep; ; step++) {
       if (signal?.aborted) throw new EpisodeEnd("exit_interrupted", "stopped by the user");
-      if (step > config.stepLimit) throw new EpisodeEnd("exit_step_limit", `reached the limit of ${config.stepLimit} steps`);
+      if (step >= firstStep + config.stepLimit) throw new EpisodeEnd("exit_step_limit", `reached the limit of ${config.stepLimit} steps`);
       if (Date.now() > deadline) throw new EpisodeEnd("exit_time", `reached the wall-time limit of ${config.wallTimeSec} s`);
 
+      deliverUserMessages(hooks, messages, trajectory);
+      stepSignal = hooks.stepSignal?.();
+      const callSignal = stepSignal && signal ? AbortSignal.any([signal, stepSignal]) : (stepSignal ?? signal);
       const messageCount = messages.length;
       let reply: ModelCallResult;
       try {
-        reply = await model.complete({ messages, tools: toolSchemas.length > 0 ? toolSchemas : undefined, signal });
+        reply = await model.complete({ messages, tools: toolSchemas.length > 0 ? toolSchemas : undefined, signal: callSignal, onDelta: hooks.onDelta });
       } catch (error) {
+        // Nothing was appended, so the conversation is still valid: wait and ask again.
+        if (error instanceof ModelCallAbortedError && stepSignal?.aborted && !signal?.aborted) {
+          await hooks.waitForUser?.();
+          continue;
+        }
         throw modelFailure(error);
       }
       messages.push(toAssistantParam(reply.message));
@@ -154,11 +189,21 @@ export async function runAgent(episode: AgentEpisode): Promise<EpisodeOutcome> {
         formatErrors = 0;
         const started = Date.now();
         const tool = tools.find((t) => t.name === parsed.action.name)!;
-        try {
-          result = await tool.run(parsed.action.args, context);
-        } catch (error) {
-          if (isInfrastructureError(error)) throw new EpisodeEnd("exit_env", `the sandbox failed: ${(error as Error).message}`);
-          result = { output: `The tool failed: ${(error as Error).message}`, isError: true };
+        const verdict = hooks.approve ? await hooks.approve({ tool: parsed.action.name, args: parsed.action.args }, step) : { approved: true as const };
+        if (stepSignal?.aborted) {
+          result = { output: INTERRUPTED, isError: true };
+        } else if (!verdict.approved) {
+          const feedback = verdict.feedback?.trim();
+          result = { output: `The user rejected this action.${feedback ? ` Their feedback: ${feedback}` : ""}`, isError: true };
+        } else {
+          hooks.onAction?.({ tool: parsed.action.name, args: parsed.action.args }, step);
+          try {
+            result = await tool.run(parsed.action.args, context);
+          } catch (error) {
+            if (isInfrastructureError(error)) throw new EpisodeEnd("exit_env", `the sandbox failed: ${(error as Error).message}`);
+            result = { output: `The tool failed: ${(error as Error).message}`, isError: true };
+          }
+          if (stepSignal?.aborted) result = { output: `${result.output}${result.output && !result.output.endsWith("\n") ? "\n" : ""}${INTERRUPTED}`, isError: true };
         }
         record.tool_ms = Date.now() - started;
         record.observation = result.output;
@@ -183,6 +228,7 @@ export async function runAgent(episode: AgentEpisode): Promise<EpisodeOutcome> {
       episode.onStep?.(record);
       if (episode.trajectoryPath) await saveTrajectory(episode.trajectoryPath, trajectory);
 
+      if (stepSignal?.aborted && !signal?.aborted) await hooks.waitForUser?.();
       if (result.submitted) throw new EpisodeEnd("submitted", "the agent submitted");
       if (formatErrors >= config.maxFormatErrors) throw new EpisodeEnd("exit_format", `${formatErrors} replies in a row had no usable action`);
       if (timeouts >= config.maxConsecutiveTimeouts) throw new EpisodeEnd("exit_command_timeout", `${timeouts} commands in a row timed out`);
@@ -205,4 +251,19 @@ export async function runAgent(episode: AgentEpisode): Promise<EpisodeOutcome> {
   trajectory.finished_at = new Date().toISOString();
   if (episode.trajectoryPath) await saveTrajectory(episode.trajectoryPath, trajectory);
   return { exitStatus: end.status, exitMessage: end.message, patch, trajectory };
+}
+
+/**
+ * What the user typed meanwhile becomes one user turn. It is recorded at the end of the previous
+ * step (or with the initial messages), so each step's request is still the initial messages plus
+ * the messages the earlier steps added.
+ */
+function deliverUserMessages(hooks: AgentHooks, messages: ChatCompletionMessageParam[], trajectory: Trajectory): void {
+  const typed = hooks.takeUserMessages?.() ?? [];
+  if (typed.length === 0) return;
+  const message = { role: "user" as const, content: typed.join("\n\n") };
+  messages.push(message);
+  const last = trajectory.steps.at(-1);
+  if (last) last.messages_added.push(message);
+  else trajectory.initial_messages.push(message);
 }

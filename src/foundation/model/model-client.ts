@@ -34,6 +34,8 @@ export interface ModelRequest {
   maxTokens?: number | undefined;
   /** Aborts the call (and its backoff) with ModelCallAbortedError. */
   signal?: AbortSignal | undefined;
+  /** Streaming only: each piece of content or tool-call arguments as it arrives. */
+  onDelta?: ((delta: { kind: "content" | "arguments"; text: string }) => void) | undefined;
 }
 
 export interface Discovery {
@@ -205,7 +207,7 @@ export class ModelClient {
     const send = () =>
       retryTransient({ url, policy: this.config.retry, signal, attempts: () => attempts }, () => {
         attempts += 1;
-        return this.attempt(this.requestBody(model, request, maxTokens), attempts, signal);
+        return this.attempt(this.requestBody(model, request, maxTokens), attempts, signal, request.onDelta);
       });
 
     let outcome: AttemptOutcome;
@@ -253,6 +255,7 @@ export class ModelClient {
     body: ChatCompletionCreateParamsNonStreaming,
     attempts: number,
     signal: AbortSignal | undefined,
+    onDelta?: ModelRequest["onDelta"],
   ): Promise<AttemptOutcome> {
     const options = { url: this.config.baseURL, timeoutMs: this.config.requestTimeoutMs, signal, attempts };
     return runAttempt(options, async (attemptSignal) => {
@@ -272,6 +275,11 @@ export class ModelClient {
       for await (const chunk of stream) {
         chunks.push(chunk);
         assembler.add(chunk);
+        const delta = chunk.choices[0]?.delta;
+        if (onDelta && delta) {
+          if (delta.content) onDelta({ kind: "content", text: delta.content });
+          for (const call of delta.tool_calls ?? []) if (call.function?.arguments) onDelta({ kind: "arguments", text: call.function.arguments });
+        }
       }
       const assembled = assembler.result();
       // vLLM always ends a stream with a finish_reason; without one the connection was cut short.

@@ -58,6 +58,8 @@ export interface ShellResult {
   cwd: string;
   /** The shell died during the command (e.g. `exit`) and was started again. */
   restarted: boolean;
+  /** The caller's signal stopped the command (interrupted as Ctrl-C would; the session goes on). */
+  interrupted?: boolean;
 }
 
 /**
@@ -65,6 +67,6 @@ export interface ShellResult {
  * a command that outlives its timeout is interrupted as Ctrl-C would, and the session goes on.
  */
 export interface ShellSession {
-  run(command: string, options?: { timeoutMs?: number; maxOutputBytes?: number }): Promise<ShellResult>;
+  run(command: string, options?: { timeoutMs?: number; maxOutputBytes?: number; signal?: AbortSignal | undefined }): Promise<ShellResult>;
   close(): Promise<void>;
 }

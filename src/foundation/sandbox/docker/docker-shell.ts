@@ -143,17 +143,22 @@ export class DockerShell implements ShellSession {
   }
 
   /** Sends one line and waits for its marker, or until timeoutMs (then resolves undefined). */
-  private sendAndWait(line: string, timeoutMs: number): Promise<{ exitCode: number; cwd: string } | undefined> {
+  private sendAndWait(line: string, timeoutMs: number, signal?: AbortSignal): Promise<{ exitCode: number; cwd: string } | undefined> {
     const nonce = randomBytes(8).toString("hex");
     return new Promise((resolve) => {
-      const timer = setTimeout(() => {
+      const giveUp = () => {
+        clearTimeout(timer);
+        signal?.removeEventListener("abort", giveUp);
         if (this.waiter?.nonce === nonce) this.waiter = undefined;
         resolve(undefined);
-      }, timeoutMs);
+      };
+      const timer = setTimeout(giveUp, timeoutMs);
+      signal?.addEventListener("abort", giveUp, { once: true });
       this.waiter = {
         nonce,
         resolve: (marker) => {
           clearTimeout(timer);
+          signal?.removeEventListener("abort", giveUp);
           resolve(marker);
         },
       };
@@ -162,7 +167,7 @@ export class DockerShell implements ShellSession {
     });
   }
 
-  async run(command: string, options: { timeoutMs?: number; maxOutputBytes?: number } = {}): Promise<ShellResult> {
+  async run(command: string, options: { timeoutMs?: number; maxOutputBytes?: number; signal?: AbortSignal | undefined } = {}): Promise<ShellResult> {
     const started = Date.now();
     if (!this.alive) await this.restart();
     const max = options.maxOutputBytes ?? DEFAULT_MAX_OUTPUT;
@@ -172,10 +177,20 @@ export class DockerShell implements ShellSession {
     // shell, so `cd` and `export` persist; stdin is /dev/null so nothing can read the session's
     // own input. The file is written through the pty itself (a tar upload costs ~35 ms).
     const file = `/tmp/.bottega-shell/cmd-${++this.commandCount}.sh`;
-    let marker = await this.sendAndWait(`${writeThroughTty(command, file)}\nsource ${file} </dev/null`, options.timeoutMs ?? 2 ** 31 - 1);
+    if (options.signal?.aborted) {
+      return { output: "", exitCode: null, timedOut: false, interrupted: true, truncated: false, totalBytes: 0, durationMs: 0, cwd: this.cwd, restarted: false };
+    }
+    let marker = await this.sendAndWait(`${writeThroughTty(command, file)}\nsource ${file} </dev/null`, options.timeoutMs ?? 2 ** 31 - 1, options.signal);
     let timedOut = false;
     let restarted = false;
-    if (!marker && this.alive) {
+    const interrupted = options.signal?.aborted === true;
+    if (interrupted && !marker && this.alive) {
+      marker = await this.interrupt();
+      if (!marker) {
+        await this.restart();
+        restarted = true;
+      }
+    } else if (!marker && this.alive) {
       timedOut = true;
       marker = await this.interrupt();
       if (!marker) {
@@ -192,8 +207,9 @@ export class DockerShell implements ShellSession {
     this.collector = undefined;
     return {
       output,
-      exitCode: timedOut || !marker ? null : marker.exitCode,
+      exitCode: timedOut || interrupted || !marker ? null : marker.exitCode,
       timedOut,
+      interrupted,
       truncated: collector.truncated,
       totalBytes: collector.total,
       durationMs: Date.now() - started,
