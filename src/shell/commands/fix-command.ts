@@ -1,0 +1,261 @@
+import { readFileSync } from "node:fs";
+import { basename, resolve } from "node:path";
+import { z } from "zod";
+import { FIXTURES_DIR } from "../../../harness/images/fixture-repo.ts";
+import { FIXTURE_IMAGE_TEMPLATE, imageFor } from "../../../harness/images/image-name.ts";
+import { loadDataset } from "../../../harness/dataset/dataset.ts";
+import { AgentConfig } from "../../../scaffold/agent.ts";
+import { loadTemplates } from "../../../scaffold/templates.ts";
+import { ModelClient } from "../../foundation/model/model-client.ts";
+import { BASE_IMAGE } from "../../foundation/sandbox/docker/base-image.ts";
+import { ApprovalMode } from "../tui/approval.ts";
+import { FIX_EXIT } from "../tui/exit-codes.ts";
+import { FixSession } from "../tui/fix-session.ts";
+import { runHeadless, type OutputFormat } from "../tui/headless.ts";
+import { repoRoot } from "../tui/host-git.ts";
+import { newSessionId, sessionsDir, SessionStore, type SessionRecord } from "../tui/session-store.ts";
+import { CliUsageError } from "./cli-error.ts";
+import { numberFlag, parseFlags } from "./flags.ts";
+
+const HELP = `usage: bottega fix [PATH] [-m TEXT | --issue FILE] [options]
+       bottega fix --instance ID [--dataset D] [options]
+       bottega fix --resume ID | --list
+
+Fixes a bug with the agent, in a container: PATH (default: the current directory) is a git
+repository, copied into the container (not mounted: nothing on the host changes until you
+apply the patch). Interactive by default; --headless for scripts and CI.
+
+task and place:
+  -m, --message TEXT        the task (otherwise typed in the UI)
+  --issue FILE              the task, read from a file
+  --instance ID             a SWE-bench instance in its own image, its problem statement as the task
+  --dataset D               where --instance comes from (default: the bundled fixtures)
+  --image IMAGE             the container image (default ${BASE_IMAGE})
+  --workdir DIR             where the repository goes in the container (default /testbed)
+  --setup CMD               run once in the container before the agent starts (e.g. pip install -e .)
+  --agent-network MODE      the container's network (default none)
+
+approval and output:
+  --approval MODE           suggest (every action asks), auto-edit (edits run, commands ask),
+                            full-auto (default suggest; --headless needs full-auto)
+  --headless                no UI: run to the end, print the result
+  --output-format F         text (patch on stdout, progress on stderr) | json | stream-json
+  --apply                   apply the patch to the repository at the end (headless), refusing
+                            if a file it touches changed on the host meanwhile
+
+sessions:
+  --resume ID               rebuild the container from a saved session and continue it
+  --list                    list saved sessions
+  --sessions DIR            where sessions are saved (default $BOTTEGA_SESSIONS, else
+                            ~/.local/state/bottega/sessions); \`bottega export --results DIR
+                            --run-id SESSION\` exports one
+
+model and agent:
+  --model-url URL --model NAME --max-model-len N --temperature T --max-tokens N
+  --request-timeout S       --no-stream (the UI streams by default; headless does not)
+  --max-steps N (default 100)  --command-timeout S (default 300)  --wall-time S (default 3600)
+  --action-format tools|text   --templates FILE   --no-review
+
+exit codes (headless): 0 submitted (and applied with --apply), 1 error, 2 usage,
+  3 step or time limit reached, 4 --apply refused, 130 interrupted`;
+
+const FLAGS = {
+  message: { type: "string", short: "m" },
+  issue: { type: "string" },
+  instance: { type: "string" },
+  dataset: { type: "string" },
+  image: { type: "string" },
+  workdir: { type: "string" },
+  setup: { type: "string" },
+  "agent-network": { type: "string" },
+  approval: { type: "string" },
+  headless: { type: "boolean" },
+  "output-format": { type: "string" },
+  apply: { type: "boolean" },
+  resume: { type: "string" },
+  list: { type: "boolean" },
+  sessions: { type: "string" },
+  "model-url": { type: "string" },
+  model: { type: "string" },
+  "max-model-len": { type: "string" },
+  temperature: { type: "string" },
+  "max-tokens": { type: "string" },
+  "request-timeout": { type: "string" },
+  "no-stream": { type: "boolean" },
+  stream: { type: "boolean" },
+  "max-steps": { type: "string" },
+  "command-timeout": { type: "string" },
+  "wall-time": { type: "string" },
+  "action-format": { type: "string" },
+  templates: { type: "string" },
+  "no-review": { type: "boolean" },
+} as const;
+
+export async function run(argv: string[]): Promise<number> {
+  const parsed = parseFlags(argv, FLAGS, HELP);
+  if (!parsed) return 0;
+  const v = parsed.values;
+  const store = new SessionStore(resolve(sessionsDir(v.sessions)));
+
+  if (v.list) {
+    const sessions = store.list();
+    if (sessions.length === 0) console.log(`no sessions in ${store.dir}`);
+    for (const s of sessions) {
+      const where = s.repo_path ?? `${s.instance_id} (${s.image})`;
+      console.log(`${s.session_id}  ${s.created_at.slice(0, 16).replace("T", " ")}  ${(s.exit_status ?? "open").padEnd(16)} ${String(s.steps).padStart(3)} steps  ${where}  ${oneLine(s.task)}`);
+    }
+    return 0;
+  }
+
+  const approval = parseEnum(ApprovalMode, v.approval ?? (v.headless ? "full-auto" : "suggest"), "--approval");
+  const format = parseEnum(z.enum(["text", "json", "stream-json"]), v["output-format"] ?? "text", "--output-format") as OutputFormat;
+  if (v.headless && approval !== "full-auto") throw new CliUsageError("--headless runs with no one to approve actions: it needs --approval full-auto");
+  if (v.apply && !v.headless) throw new CliUsageError("--apply is for --headless; in the UI, type /apply");
+  if (v.message !== undefined && v.issue !== undefined) throw new CliUsageError("give the task with -m or --issue, not both");
+
+  const modelURL = v["model-url"] ?? process.env.OPENAI_BASE_URL;
+  if (!modelURL) throw new CliUsageError("--model-url: the model server's base URL (with /v1) is needed, or env OPENAI_BASE_URL");
+  const requestTimeout = numberFlag("request-timeout", v["request-timeout"]);
+  const model = new ModelClient({
+    baseURL: modelURL,
+    model: v.model,
+    maxModelLen: numberFlag("max-model-len", v["max-model-len"]),
+    sampling: { temperature: numberFlag("temperature", v.temperature), maxTokens: numberFlag("max-tokens", v["max-tokens"]) },
+    requestTimeoutMs: requestTimeout === undefined ? undefined : requestTimeout * 1000,
+    stream: v.stream === true || (!v.headless && v["no-stream"] !== true),
+  });
+  const agentParsed = AgentConfig.safeParse({
+    stepLimit: numberFlag("max-steps", v["max-steps"]),
+    commandTimeoutSec: numberFlag("command-timeout", v["command-timeout"]),
+    wallTimeSec: numberFlag("wall-time", v["wall-time"]),
+    actionFormat: v["action-format"],
+  });
+  if (!agentParsed.success) {
+    const issue = agentParsed.error.issues[0]!;
+    const flag = { stepLimit: "--max-steps", commandTimeoutSec: "--command-timeout", wallTimeSec: "--wall-time", actionFormat: "--action-format" }[String(issue.path[0])];
+    throw new CliUsageError(`${flag ?? String(issue.path[0])}: ${issue.message}`);
+  }
+
+  let record: SessionRecord;
+  let resume = null;
+  if (v.resume) {
+    const loaded = store.load(v.resume);
+    record = { ...loaded.record, approval };
+    resume = loaded.trajectory;
+  } else {
+    record = await newRecord(v, approval, modelURL, parsed.positionals);
+  }
+  if (v.headless && record.task.trim() === "") throw new CliUsageError("--headless needs the task: -m TEXT, --issue FILE or --instance ID");
+
+  const log = (line: string) => process.stderr.write(`${line}\n`);
+  const session = await FixSession.open({
+    store,
+    record,
+    model,
+    agent: agentParsed.data,
+    templates: loadTemplates(v.templates),
+    reviewOnSubmit: v["no-review"] !== true,
+    resume,
+    log: v.headless && format !== "text" ? undefined : log,
+  });
+  const exportHint = `export it with: bottega export --results ${store.dir} --run-id ${record.session_id}`;
+  try {
+    if (v.headless) {
+      return await runHeadless(session, store.trajectoryPath(session.record), {
+        format,
+        apply: v.apply === true,
+        out: (text) => process.stdout.write(text),
+        err: (text) => process.stderr.write(text),
+        exportHint,
+      });
+    }
+    const { runTui } = await import("../tui/run-tui.tsx");
+    return await runTui(session, { approval, exportHint });
+  } catch (error) {
+    console.error(`bottega: ${(error as Error).message}`);
+    return FIX_EXIT.error;
+  } finally {
+    await session.close();
+  }
+}
+
+async function newRecord(
+  v: Partial<Record<keyof typeof FLAGS, string | boolean>>,
+  approval: string,
+  modelURL: string,
+  positionals: string[],
+): Promise<SessionRecord> {
+  const str = (key: keyof typeof FLAGS) => (typeof v[key] === "string" ? (v[key] as string) : undefined);
+  let task = str("message") ?? "";
+  if (str("issue")) {
+    try {
+      task = readFileSync(str("issue")!, "utf8");
+    } catch (error) {
+      throw new CliUsageError(`--issue: cannot read ${str("issue")}: ${(error as Error).message}`);
+    }
+  }
+  const now = new Date().toISOString();
+  const common = {
+    format: "bottega-fix-session/1" as const,
+    session_id: newSessionId(),
+    created_at: now,
+    updated_at: now,
+    network: str("agent-network") ?? "none",
+    setup: str("setup") ?? null,
+    host_head: null,
+    start_patch: null,
+    model: { base_url: modelURL, model: str("model") ?? null },
+    approval,
+    exit_status: null,
+    steps: 0,
+  };
+  if (str("instance")) {
+    if (positionals.length > 0) throw new CliUsageError("--instance works on the instance's image: leave out PATH");
+    const bundled = str("dataset") === undefined || str("dataset") === "fixtures";
+    let dataset;
+    try {
+      dataset = await loadDataset({ source: bundled ? FIXTURES_DIR : str("dataset")!, instances: [str("instance")!] });
+    } catch (error) {
+      throw new CliUsageError(`--instance/--dataset: ${(error as Error).message}`);
+    }
+    const row = dataset.rows[0]!;
+    return {
+      ...common,
+      instance_id: row.instance_id,
+      repo_path: null,
+      dataset: dataset.source,
+      image: str("image") ?? imageFor(row, bundled ? FIXTURE_IMAGE_TEMPLATE : undefined),
+      workdir: "/testbed",
+      task: task || row.problem_statement,
+    };
+  }
+  if (positionals.length > 1) throw new CliUsageError(`fix takes one repository path, got ${positionals.join(" ")}`);
+  let root: string;
+  try {
+    root = await repoRoot(resolve(positionals[0] ?? "."));
+  } catch (error) {
+    throw new CliUsageError((error as Error).message);
+  }
+  const workdir = str("workdir") ?? "/testbed";
+  if (!workdir.startsWith("/")) throw new CliUsageError(`--workdir: expected an absolute path in the container, got "${workdir}"`);
+  return {
+    ...common,
+    instance_id: basename(root).replace(/[^A-Za-z0-9._-]/g, "_") || "repo",
+    repo_path: root,
+    dataset: null,
+    image: str("image") ?? BASE_IMAGE,
+    workdir,
+    task,
+  };
+}
+
+function parseEnum<T extends z.ZodEnum>(schema: T, value: string, flag: string): z.infer<T> {
+  const parsed = schema.safeParse(value);
+  if (!parsed.success) throw new CliUsageError(`${flag}: expected one of ${schema.options.join(", ")}, got "${value}"`);
+  return parsed.data;
+}
+
+function oneLine(text: string): string {
+  const line = text.trim().split("\n")[0] ?? "";
+  return line.length > 60 ? `${line.slice(0, 59)}…` : line;
+}
