@@ -4,7 +4,7 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { describe, expect, it } from "vitest";
 import { fixtureRepoDir } from "../harness/images/fixture-repo.ts";
-import { Trajectory } from "../scaffold/trajectory.ts";
+import { readTrajectory } from "../scaffold/trajectory.ts";
 import { episodeConversation } from "../src/foundation/model/scripted/recorded-episodes.ts";
 import { runCli } from "./support/cli.ts";
 import { fixRepo, git, hostTests } from "./support/fix-repo.ts";
@@ -43,7 +43,7 @@ describe("bottega fix --headless", () => {
     // Nothing changed on the host.
     expect(git(repo, "status", "--porcelain")).toBe("");
 
-    const trajectory = Trajectory.parse(JSON.parse(readFileSync(out.trajectory_path, "utf8")));
+    const trajectory = readTrajectory(out.trajectory_path);
     expect(trajectory.exit_status).toBe("submitted");
     expect(trajectory.task.repo_root).toBe("/testbed");
     const exported = await runCli(["export", "--results", sessions, "--run-id", out.session_id]);

@@ -52,13 +52,13 @@ export async function runHeadless(session: FixSession, trajectoryPath: string, o
         step: step.step,
         thought: step.response.content,
         action: step.action ? { tool: step.action.tool, args: step.action.args } : null,
-        format_error: step.formatError?.message ?? null,
+        format_error: step.format_error?.message ?? null,
         observation: step.observation,
-        prompt_tokens: step.usage?.promptTokens ?? null,
-        completion_tokens: step.usage?.completionTokens ?? null,
+        prompt_tokens: step.usage?.prompt_tokens ?? null,
+        completion_tokens: step.usage?.completion_tokens ?? null,
       });
     } else if (format === "text") {
-      options.err(`step ${step.step}  ${step.action ? actionSummary(step.action.tool, step.action.args) : `format error: ${step.formatError?.code}`}\n`);
+      options.err(`step ${step.step}  ${step.action ? actionSummary(step.action.tool, step.action.args) : `format error: ${step.format_error?.code}`}\n`);
     }
   };
 
@@ -80,7 +80,7 @@ export async function runHeadless(session: FixSession, trajectoryPath: string, o
     if (!result.applied && outcome.patch.trim() !== "") code = code === FIX_EXIT.submitted ? FIX_EXIT.applyRefused : code;
   }
   const usage = outcome.trajectory.steps.reduce(
-    (sum, step) => ({ prompt: sum.prompt + (step.usage?.promptTokens ?? 0), completion: sum.completion + (step.usage?.completionTokens ?? 0) }),
+    (sum, step) => ({ prompt: sum.prompt + (step.usage?.prompt_tokens ?? 0), completion: sum.completion + (step.usage?.completion_tokens ?? 0) }),
     { prompt: 0, completion: 0 },
   );
   const result: HeadlessResult = {

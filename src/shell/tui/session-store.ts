@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { z } from "zod";
 import { RunLayout } from "../../../harness/run/run-layout.ts";
 import { writeFileAtomic } from "../../foundation/store/atomic-file.ts";
-import { ExitStatus, Trajectory } from "../../../scaffold/trajectory.ts";
+import { ExitStatus, readTrajectory, type Trajectory } from "../../../scaffold/trajectory.ts";
 
 /**
  * A `bottega fix` session on disk. Sessions live in a results folder laid out like a run
@@ -75,7 +75,7 @@ export class SessionStore {
     if (!existsSync(path)) throw new Error(`no session ${sessionId} in ${this.dir} (see bottega fix --list)`);
     const record = parseJson(path, SessionRecord);
     const trajectoryPath = this.trajectoryPath(record);
-    const trajectory = existsSync(trajectoryPath) ? parseJson(trajectoryPath, Trajectory) : null;
+    const trajectory: Trajectory | null = existsSync(trajectoryPath) ? readTrajectory(trajectoryPath) : null;
     return { record, trajectory };
   }
 
