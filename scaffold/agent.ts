@@ -5,7 +5,7 @@ import { ContextLengthError, ModelCallAbortedError } from "../src/foundation/mod
 import { toAssistantParam, type ModelCallResult } from "../src/foundation/model/model-result.ts";
 import { isInfrastructureError } from "../src/foundation/sandbox/errors.ts";
 import type { Sandbox, ShellSession } from "../src/foundation/sandbox/sandbox.ts";
-import { parseAction } from "./action-parser.ts";
+import { parseAction } from "./actions/parse-action.ts";
 import { salvagePatch } from "./patch.ts";
 import { clipObservation, render, type Templates } from "./templates.ts";
 import { functionTools, textToolDocs } from "./tool-schema.ts";

@@ -85,3 +85,57 @@ export function clipObservation(text: string, maxChars: number, templates: Templ
   const elided = text.length - 2 * half;
   return text.slice(0, half) + render(templates.clipped, { elided }) + text.slice(text.length - half);
 }
+
+/**
+ * What the model is told when its reply holds no usable action, per action format (SWE-agent's
+ * `tools.format_error_template`, Jinja). Variables: error_code (missing, multiple, invalid_json,
+ * unknown_tool, missing_arg, unexpected_arg, invalid_arg, truncated), exception_message (the
+ * reason), exception_sentence (the same ending in a full stop), has_submit, tool_names, tool_usage (the called tool's arguments, one per line, or
+ * ""), usage (its text-mode signature), action_example (text mode's response layout).
+ */
+export const FORMAT_ERROR_TEMPLATES = {
+  tools: `{% if error_code == "missing" -%}
+Your last output did not use any tool calls!
+Please make sure your output includes exactly _ONE_ function call!
+You must invoke the function directly using the function call format.
+You cannot invoke commands with \`\`\`, you have to use the function call format.
+{% if has_submit -%}
+If you think you have already resolved the issue, please submit your changes by running the \`submit\` command.
+If you think you cannot solve the problem, please run \`submit\`.
+Else, please continue with a new tool call!
+{% else -%}
+Please continue with a new tool call!
+{% endif -%}
+{% elif error_code == "multiple" -%}
+Your last output included multiple tool calls!
+Please make sure your output includes a thought and exactly _ONE_ function call.
+{{exception_message}}
+{% elif error_code == "truncated" -%}
+Your last output was cut off: it reached the output token limit (finish_reason=length) before it contained a complete tool call, so nothing was run.
+Respond more concisely: keep your reasoning short and end with exactly one tool call.
+{% elif error_code == "unexpected_arg" -%}
+Your action could not be parsed properly: {{exception_sentence}}
+Make sure your function call doesn't include any extra arguments that are not in the allowed arguments, and only use the allowed commands.
+{{tool_usage}}
+{%- else -%}
+Your action could not be parsed properly: {{exception_sentence}}
+{{tool_usage}}
+{%- endif -%}
+Call exactly one tool per response with the function call format: the tool's name and a JSON object of its arguments. Available tools: {{tool_names}}.`,
+  text: `{% if error_code == "missing" -%}
+Your output was not formatted correctly. You must always include one discussion and one command as part of your response. Make sure you do not have multiple discussion/command tags.
+{{exception_message}}
+Please make sure your output precisely matches the following format:
+{{action_example}}
+{% elif error_code == "truncated" -%}
+Your last output was cut off: it reached the output token limit (finish_reason=length) before it contained a complete command block, so nothing was run.
+Respond more concisely: keep your discussion short and end with exactly one command in a \`\`\` block.
+{% else -%}
+Your action could not be parsed properly: {{exception_sentence}}
+{% if usage %}Usage: {{usage}}
+{% endif %}{{tool_usage}}
+{%- endif -%}
+End your response with exactly one \`\`\` block holding one command. Available commands: {{tool_names}}.{% if "bash" in tool_names %} A block that does not start with one of them is run in bash.{% endif %}`,
+  // SWE-agent's XML parser never sets an error code, so every error takes this one line.
+  xml: "Your action could not be parsed properly: {{exception_message}}.\n\n",
+} as const;

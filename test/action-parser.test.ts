@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import type { Tool } from "../scaffold/tools/tool.ts";
 import type { ToolCall } from "../src/foundation/model/model-result.ts";
-import { parseAction, type ActionErrorCode, type ModelReply, type ParseOutcome, type ParsedAction } from "../scaffold/action-parser.ts";
+import { parseAction, type ActionErrorCode, type ModelReply, type ParseOutcome, type ParsedAction } from "../scaffold/actions/parse-action.ts";
 import { shellWords, ShellWordsError } from "../scaffold/shell-words.ts";
 
 // Fake tools with the real tools' schemas (SWE-agent's bash, str_replace_editor, submit, search tools).
@@ -476,5 +476,74 @@ describe("shellWords", () => {
     } catch (error) {
       expect(error).toMatchObject({ position: 2, quote: "'" });
     }
+  });
+});
+
+describe("xml mode: SWE-agent's xml_function_calling, case for case (reference §2)", () => {
+  const xml = (content: string, options = {}) => parseAction(reply(content), TOOLS, "xml", { xml: options });
+  const fn = (name: string, params: Record<string, string>) =>
+    `<function=${name}>\n${Object.entries(params).map(([k, v]) => `<parameter=${k}>${v}</parameter>`).join("\n")}\n</function>`;
+
+  it("runs the first call; the text around it, later calls included, is the thought", () => {
+    const content = `Let me look.\n\n${fn("bash", { command: "ls /testbed" })}\nThen this:\n${fn("bash", { command: "pwd" })}`;
+    const { action, thought } = expectAction(xml(content));
+    expect(action).toMatchObject({ name: "bash", args: { command: "ls /testbed" }, source: "xml" });
+    expect(thought).toBe(`Let me look.\n\n\nThen this:\n${fn("bash", { command: "pwd" })}`);
+  });
+
+  it("cleans values as SWE-agent main does: one leading LF, up to two trailing LFs", () => {
+    const cases: Array<[string, string]> = [["\nabc\n", "abc"], ["abc\n\n", "abc"], ["abc\n\n\n", "abc\n"], ["\n\nabc", "\nabc"], ["\n", ""], ["  abc  ", "  abc  "]];
+    for (const [written, value] of cases) {
+      expect(expectAction(xml(fn("str_replace_editor", { command: "create", path: "/a", file_text: written }))).action.args.file_text).toBe(value);
+    }
+    // Block style, as SWE-smith's training data writes old_str/new_str: indentation survives.
+    const block = "<function=str_replace_editor>\n<parameter=command>str_replace</parameter>\n<parameter=path>/a.py</parameter>\n<parameter=old_str>\n    return 1\n</parameter>\n<parameter=new_str>\n    return 2\n</parameter>\n</function>";
+    expect(expectAction(xml(block)).action.args).toEqual({ command: "str_replace", path: "/a.py", old_str: "    return 1", new_str: "    return 2" });
+  });
+
+  it("maps execute_bash and finish; the name is trimmed, a repeated parameter keeps its last value", () => {
+    expect(expectAction(xml("<function=execute_bash>\n<parameter=command>\necho hi\n</parameter>\n</function>")).action.args).toEqual({ command: "echo hi" });
+    expect(expectAction(xml("<function=finish>\n</function>")).action.name).toBe("submit");
+    expect(expectAction(xml("<function= bash >\n<parameter=command>a</parameter><parameter=command>b</parameter>\n</function>")).action.args).toEqual({ command: "b" });
+  });
+
+  it("gives SWE-agent's format errors in its one-line template (double period included)", () => {
+    const cases: Array<[string, ActionErrorCode, string]> = [
+      ["<function=submit></function>", "missing", "No function found in model response."],
+      ["I am done.", "missing", "No function found in model response."],
+      ["<function=bash>\n<parameter=command>ls</parameter>", "missing", "No function found in model response."],
+      [fn("python", { code: "1" }), "unknown_tool", "Command 'python' not found in list of available commands."],
+      [fn("str_replace_editor", { path: "/a" }), "missing_arg", "Required argument(s) missing: command"],
+      [fn("submit", { message: "done" }), "unexpected_arg", "Unexpected argument(s): message"],
+      [fn("str_replace_editor", { command: "view", path: "/a", view_range: "[10, -1]" }), "invalid_arg", "view_range must be in the format [<start>, <end>], got [10, -1]."],
+    ];
+    for (const [content, code, detail] of cases) {
+      const error = expectError(xml(content), code);
+      expect(error.detail).toBe(detail);
+      expect(error.message).toBe(`Your action could not be parsed properly: ${detail}.\n`);
+    }
+    // Where SWE-agent would crash (exit_error), a format error instead.
+    expect(expectError(xml(fn("str_replace_editor", { command: "view", path: "/a", view_range: "[1,2] x" })), "invalid_json").detail).toContain("view_range");
+  });
+
+  it("lets a wrong value through to the tool, as SWE-agent does (an observation, not a format error)", () => {
+    const outcome = xml(fn("str_replace_editor", { command: "bogus", path: "/a" }));
+    expect(outcome.ok).toBe(false);
+    expect(!outcome.ok && outcome.toolError).toBe(true);
+  });
+
+  it("the two traps: follows SWE-agent by default, the fix is an option", () => {
+    const think = `<think>I could run\n${fn("bash", { command: "rm -rf build" })}\nbut no.</think>\n${fn("bash", { command: "ls" })}`;
+    expect(expectAction(xml(think)).action.args).toEqual({ command: "rm -rf build" });
+    expect(expectAction(xml(think, { skipThink: true })).action.args).toEqual({ command: "ls" });
+    expect(expectAction(xml(think, { skipThink: true })).thought).toContain("<think>I could run");
+    const toEnd = fn("str_replace_editor", { command: "view", path: "/a", view_range: "[5, -1]" });
+    expect(expectError(xml(toEnd), "invalid_arg").detail).toContain("got [5, -1]");
+    expect(expectAction(xml(toEnd, { viewRangeToEnd: true })).action.args.view_range).toEqual([5, -1]);
+  });
+
+  it("still understands a native tool call or a Hermes block", () => {
+    expect(expectAction(parseAction(reply(null, [call("bash", '{"command": "ls"}')]), TOOLS, "xml")).action.source).toBe("native");
+    expect(expectAction(xml('<tool_call>\n{"name": "bash", "arguments": {"command": "ls"}}\n</tool_call>')).action.source).toBe("hermes");
   });
 });

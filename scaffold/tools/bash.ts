@@ -1,7 +1,7 @@
 import { z } from "zod";
 import type { Tool } from "./tool.ts";
 
-export const BashArgs = z.object({
+export const BashArgs = z.strictObject({
   command: z.string().describe("The bash command to execute."),
 });
 export type BashArgs = z.infer<typeof BashArgs>;

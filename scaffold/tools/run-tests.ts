@@ -1,7 +1,7 @@
 import { z } from "zod";
 import type { Tool } from "./tool.ts";
 
-export const RunTestsArgs = z.object({
+export const RunTestsArgs = z.strictObject({
   test_files: z
     .array(z.string())
     .describe("Test files (or test ids the runner accepts) to run, relative to the repository root, e.g. [\"tests/test_utils.py\"]."),

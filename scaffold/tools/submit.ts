@@ -2,7 +2,7 @@ import { z } from "zod";
 import { salvagePatch } from "../patch.ts";
 import type { Tool } from "./tool.ts";
 
-const SubmitArgs = z.object({});
+const SubmitArgs = z.strictObject({});
 
 /**
  * `submit`, with SWE-agent's review step: the first call shows the diff and a checklist (rerun
