@@ -63,6 +63,10 @@ export const TrajectoryStep = z.object({
   /** What the model was sent (clipped, templated). */
   observation_sent: z.string().nullable(),
   tool_ms: z.number(),
+  /** With a user's SWE-agent bundles: the shell line the call became (SWE-agent's `action`). */
+  command_line: z.string().nullable().optional(),
+  /** With a user's SWE-agent bundles: what the state commands wrote after the step. */
+  state: z.record(z.string(), z.unknown()).nullable().optional(),
 });
 export type TrajectoryStep = z.infer<typeof TrajectoryStep>;
 

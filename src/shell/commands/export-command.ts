@@ -1,17 +1,34 @@
-import { createWriteStream, existsSync, readdirSync, readFileSync } from "node:fs";
+import { createWriteStream, existsSync, mkdirSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { RunLayout } from "../../../harness/run/run-layout.ts";
 import { chatRecord } from "../../../scaffold/chat-export.ts";
-import { readTrajectory } from "../../../scaffold/trajectory.ts";
+import { predFile, toSweAgentTraj } from "../../../scaffold/export/swe-agent-traj.ts";
+import { xmlChatRecord } from "../../../scaffold/export/xml-chat.ts";
+import { writeFileAtomic } from "../../foundation/store/atomic-file.ts";
+import { readTrajectory, type Trajectory } from "../../../scaffold/trajectory.ts";
 import { CliUsageError } from "./cli-error.ts";
 import { parseFlags } from "./flags.ts";
 
-const HELP = `usage: bottega export --run-id ID [--format chat-jsonl] [--resolved-only] [--output FILE] [--results DIR]
+const FORMATS = ["chat-jsonl", "xml-chat", "swe-agent-traj"] as const;
+type Format = (typeof FORMATS)[number];
 
-Writes one JSON line per finished episode of a run: {"messages": [...], "tools": [...],
-"instance_id", "exit_status", "resolved"} — the conversation exactly as the model saw it, for
-fine-tuning. --resolved-only keeps the episodes whose patch was graded resolved.
-Default output: results/<run_id>/export.chat.jsonl`;
+const HELP = `usage: bottega export --run-id ID [--format FORMAT] [--resolved-only] [--output PATH] [--results DIR]
+
+Writes a run's finished episodes for the next training stage or for SWE-agent's tools.
+--resolved-only keeps the episodes whose patch was graded resolved.
+
+formats:
+  chat-jsonl      (default) one JSON line per episode: {"messages", "tools", "instance_id",
+                  "exit_status", "resolved"}, the conversation exactly as the model saw it.
+                  Default output: results/<run_id>/export.chat.jsonl
+  xml-chat        one JSON line per episode in SWE-agent's XML function-calling training format
+                  (SWE-smith's ft_xml): assistant turns as text with <think> and <function=…>
+                  blocks, tool results as user turns, no tools field.
+                  Default output: results/<run_id>/export.xml-chat.jsonl
+  swe-agent-traj  a folder of SWE-agent trajectories, <instance_id>/<instance_id>.traj (+ .pred)
+                  and preds.json, for SWE-agent's inspector (sweagent inspector) and SWE-smith's
+                  conversion (transform_to_ft --traj_dir OUT --eval_dir results/<run_id>/logs).
+                  Default output: results/<run_id>/export.swe-agent/`;
 
 export async function run(argv: string[]): Promise<number> {
   const parsed = parseFlags(
@@ -22,16 +39,15 @@ export async function run(argv: string[]): Promise<number> {
   if (!parsed) return 0;
   const v = parsed.values;
   if (!v["run-id"]) throw new CliUsageError(`export needs --run-id\n\n${HELP}`);
-  if ((v.format ?? "chat-jsonl") !== "chat-jsonl") throw new CliUsageError(`--format: only chat-jsonl is supported, got "${v.format}"`);
+  const format = (v.format ?? "chat-jsonl") as Format;
+  if (!FORMATS.includes(format)) throw new CliUsageError(`--format: expected one of ${FORMATS.join(", ")}, got "${v.format}"`);
   const layout = new RunLayout(v.results ?? "results", v["run-id"]);
   const dir = join(layout.root, "trajectories");
   if (!existsSync(dir)) throw new CliUsageError(`${dir} does not exist: was ${v["run-id"]} run with a model?`);
   const resolved = existsSync(layout.report) ? new Set<string>(JSON.parse(readFileSync(layout.report, "utf8")).resolved_ids) : undefined;
   if (v["resolved-only"] && !resolved) throw new CliUsageError(`--resolved-only needs ${layout.report}; grade the run first`);
 
-  const output = v.output ?? join(layout.root, "export.chat.jsonl");
-  const out = createWriteStream(output);
-  let written = 0;
+  const chosen: Array<{ trajectory: Trajectory; resolved: boolean | undefined }> = [];
   let skipped = 0;
   for (const name of readdirSync(dir).filter((n) => n.endsWith(".json")).sort()) {
     const trajectory = readTrajectory(join(dir, name));
@@ -40,10 +56,49 @@ export async function run(argv: string[]): Promise<number> {
       skipped++;
       continue;
     }
-    out.write(JSON.stringify(chatRecord(trajectory, resolved ? { resolved: isResolved } : {})) + "\n");
-    written++;
+    chosen.push({ trajectory, resolved: isResolved });
+  }
+  const left = skipped ? ` (${skipped} left out)` : "";
+
+  if (format === "swe-agent-traj") {
+    const out = v.output ?? join(layout.root, "export.swe-agent");
+    const modelNames = predictionModelNames(layout.predictions);
+    const preds: Record<string, { model_name_or_path: string; instance_id: string; model_patch: string }> = {};
+    for (const { trajectory } of chosen) {
+      const id = trajectory.instance_id;
+      const modelName = modelNames.get(id) ?? v["run-id"];
+      mkdirSync(join(out, id), { recursive: true });
+      await writeFileAtomic(join(out, id, `${id}.traj`), JSON.stringify(toSweAgentTraj(trajectory, { modelName }), null, 2));
+      const pred = predFile(trajectory, modelName);
+      await writeFileAtomic(join(out, id, `${id}.pred`), JSON.stringify(pred));
+      preds[id] = { ...pred, model_patch: pred.model_patch ?? "" };
+    }
+    mkdirSync(out, { recursive: true });
+    await writeFileAtomic(join(out, "preds.json"), JSON.stringify(preds, null, 2));
+    console.log(`${chosen.length} trajectories written to ${out}${left}`);
+    return 0;
+  }
+
+  const output = v.output ?? join(layout.root, format === "xml-chat" ? "export.xml-chat.jsonl" : "export.chat.jsonl");
+  const out = createWriteStream(output);
+  for (const { trajectory, resolved: isResolved } of chosen) {
+    const extra = resolved ? { resolved: isResolved } : {};
+    const record = format === "xml-chat" ? xmlChatRecord(trajectory, extra) : chatRecord(trajectory, extra);
+    out.write(JSON.stringify(record) + "\n");
   }
   await new Promise<void>((resolve, reject) => out.end((error?: Error | null) => (error ? reject(error) : resolve())));
-  console.log(`${written} episodes written to ${output}${skipped ? ` (${skipped} left out)` : ""}`);
+  console.log(`${chosen.length} episodes written to ${output}${left}`);
   return 0;
+}
+
+/** model_name_or_path per instance, from the run's predictions. */
+function predictionModelNames(path: string): Map<string, string> {
+  const names = new Map<string, string>();
+  if (!existsSync(path)) return names;
+  for (const line of readFileSync(path, "utf8").split("\n")) {
+    if (!line.trim()) continue;
+    const prediction = JSON.parse(line) as { instance_id?: string; model_name_or_path?: string };
+    if (prediction.instance_id && prediction.model_name_or_path) names.set(prediction.instance_id, prediction.model_name_or_path);
+  }
+  return names;
 }
