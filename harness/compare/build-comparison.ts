@@ -4,7 +4,7 @@ import { COMPARE_FORMAT, type CompareReport, type PairSection } from "./compare-
 import { pairSection } from "./pair-section.ts";
 import { regressionGate } from "./regression-gate.ts";
 import type { RunOutcomes } from "./run-outcomes.ts";
-import { runSection } from "./run-section.ts";
+import { linkFrom, runSection } from "./run-section.ts";
 import { groupPairSection, groupSection } from "./seed-group.ts";
 import { seriesSection } from "./series-section.ts";
 
@@ -91,5 +91,14 @@ export function buildComparison(inputs: CompareInputs, options: CompareOptions):
     groups,
     group_pairs: groupPairs,
     gate,
+    instances: inputs.instanceIds.map((id) => ({
+      instance_id: id,
+      repository: inputs.rows.get(id)?.repository ?? id,
+      difficulty: inputs.rows.get(id)?.difficulty ?? null,
+      outcomes: runs.map((run) => {
+        const o = run.instances.get(id)!;
+        return { status: o.status, trajectory: linkFrom(options.outDir, o.trajectory_path), test_log: linkFrom(options.outDir, o.test_log_path) };
+      }),
+    })),
   };
 }

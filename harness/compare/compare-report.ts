@@ -204,5 +204,14 @@ export const CompareReport = z.object({
   groups: z.array(GroupSection),
   group_pairs: z.array(GroupPairSection),
   gate: GateSection.nullable(),
+  /** Every compared instance with its outcome in each run (in the order of `runs`). */
+  instances: z.array(
+    z.object({
+      instance_id: z.string(),
+      repository: z.string(),
+      difficulty: z.string().nullable(),
+      outcomes: z.array(InstanceRef),
+    }),
+  ),
 });
 export type CompareReport = z.infer<typeof CompareReport>;

@@ -1,47 +1,32 @@
-import { readFileSync } from "node:fs";
+import { readTrajectory } from "../../scaffold/trajectory.ts";
 import type { EpisodeMetrics } from "./run-outcomes.ts";
-
-interface StepUsage {
-  promptTokens?: number;
-  completionTokens?: number;
-  prompt_tokens?: number;
-  completion_tokens?: number;
-}
-
-interface TrajectoryFields {
-  exit_status?: string | null;
-  steps?: Array<{ usage?: StepUsage | null }>;
-  started_at?: string;
-  finished_at?: string | null;
-}
 
 const NONE: EpisodeMetrics = { exit_status: null, steps: null, tokens: null, wall_seconds: null };
 
 /**
  * Steps, tokens (prompt + completion, summed over steps) and wall time of one episode, from its
- * trajectory file; a missing or unreadable trajectory gives nulls (the run has no episode data).
+ * trajectory (format 1 or 2, through the scaffold's reader). A trajectory that cannot be read
+ * (another tool's `.traj`, a torn file) gives nulls: the run has no episode data for it.
  */
 export function episodeMetrics(path: string): EpisodeMetrics {
-  let trajectory: TrajectoryFields;
+  let trajectory;
   try {
-    trajectory = JSON.parse(readFileSync(path, "utf8")) as TrajectoryFields;
+    trajectory = readTrajectory(path);
   } catch {
     return NONE;
   }
-  const steps = Array.isArray(trajectory.steps) ? trajectory.steps : [];
   let tokens = 0;
   let anyUsage = false;
-  for (const step of steps) {
-    const usage = step.usage;
-    if (!usage) continue;
+  for (const step of trajectory.steps) {
+    if (!step.usage) continue;
     anyUsage = true;
-    tokens += (usage.prompt_tokens ?? usage.promptTokens ?? 0) + (usage.completion_tokens ?? usage.completionTokens ?? 0);
+    tokens += step.usage.prompt_tokens + step.usage.completion_tokens;
   }
-  const started = trajectory.started_at ? Date.parse(trajectory.started_at) : Number.NaN;
+  const started = Date.parse(trajectory.started_at);
   const finished = trajectory.finished_at ? Date.parse(trajectory.finished_at) : Number.NaN;
   return {
-    exit_status: trajectory.exit_status ?? null,
-    steps: steps.length,
+    exit_status: trajectory.exit_status,
+    steps: trajectory.steps.length,
     tokens: anyUsage ? tokens : null,
     wall_seconds: Number.isFinite(started) && Number.isFinite(finished) ? (finished - started) / 1000 : null,
   };
