@@ -166,3 +166,18 @@ describe("loadBundleSet", () => {
     expect(() => loadBundleSet(CHECKOUT, [{ path: "tools/probe" }, { path: "tools/probe" }])).toThrow(/the tool note_write is already defined by/);
   });
 });
+
+describe("bundleObservations", () => {
+  it("reads the bundles now and records the checkout with its git commit", async () => {
+    const { bundleObservations } = await import("../scaffold/bundles/observation-mode.ts");
+    const { mode, set } = bundleObservations({ checkout: CHECKOUT, bundles: [{ path: "tools/probe" }], registryVariables: { STAGE: 1 } });
+    expect(set.commands.map((c) => c.name)).toEqual(["note_write", "tally"]);
+    expect(mode).toMatchObject({ kind: "bundles", checkout: CHECKOUT, bundles: [{ path: "tools/probe", hidden_tools: [] }], env_variables: null, registry_variables: { STAGE: 1 } });
+    // The test checkout sits in Bottega's own repository, so its commit is Bottega's HEAD.
+    expect(mode.commit).toMatch(/^[0-9a-f]{40}$/);
+    expect(typeof mode.dirty).toBe("boolean");
+    const outside = bundleObservations({ checkout: dir, bundles: [] });
+    expect([outside.mode.commit, outside.mode.dirty]).toEqual([null, null]);
+    expect(() => bundleObservations({ checkout: CHECKOUT, bundles: [{ path: "tools/nope" }] })).toThrow(BundleSetError);
+  });
+});

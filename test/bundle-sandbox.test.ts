@@ -47,6 +47,7 @@ describe("a user's bundle installed and run in the sandbox", () => {
     expect((await env.box.exec("ls -l /root/tools/probe/bin | awk 'NR>1 {print $1, $NF}'")).output).toBe("-rwxr-xr-x _probe_state\n-rwxr-xr-x note_write\n-rwxr-xr-x tally\n");
     const shellView = await env.shell.run('echo "$PATH|$PROBE_HOME|$PROBE_BANNER|$PROBE_FLAG|$LANG|$(pwd)"; printf %s "$PROBLEM_STATEMENT"');
     expect(shellView.output).toMatch(/^\/root\/tools\/probe\/bin:[^|]+\|\/root\/tools\/probe\|probe bundle ready\|True\|C\.UTF-8\|\/testbed\nFix the 'tally'\nbug\.$/);
+    expect((await env.shell.run('printf %s "$ROOT"')).output).toBe("/testbed");
     expect((await env.box.readFile("/root/.swe-agent-env")).toString()).toBe('{"USE_FILEMAP": "true", "STAGE": 0}');
     expect((await env.box.readFile("/root/.probe_installed")).toString()).toBe("installed\n");
   });

@@ -10,7 +10,8 @@ import { readState, type ToolState } from "./tool-state.ts";
  * Installs a user's SWE-agent tool bundles into an episode's sandbox the way SWE-agent does
  * (SWEEnv.start, ToolHandler.install and reset, DefaultAgent.setup), in the episode's persistent
  * shell so every export stays for the actions that follow:
- * 1. the environment's own settings (LANG, LC_ALL, PIP_PROGRESS_BAR, PAGER);
+ * 1. the environment's own settings (LANG, LC_ALL, PIP_PROGRESS_BAR, PAGER) and ROOT, the
+ *    repository root (the shell starts there);
  * 2. the config's `env_variables`;
  * 3. each bundle uploaded to /root/tools/<name>; its bin/ put first on PATH and made executable;
  *    its install.sh sourced from the bundle's folder; then back to the working directory;
@@ -85,6 +86,8 @@ export async function installBundles(sandbox: Sandbox, shell: ShellSession, set:
   const all = { name: set.bundles.map((b) => b.name).join(", ") || "(none)", path: set.root };
 
   await step(all, "setting the environment variables", exportLine(ENVIRONMENT_VARIABLES));
+  // SWE-agent exports the repository root as ROOT when it sets the repository up; tools such as submit cd there.
+  await step(all, "exporting ROOT", "export ROOT=$(pwd -P)");
   if (Object.keys(envVariables).length > 0) await step(all, "exporting env_variables", exportLine(envVariables));
   const cwd = (await step(all, "reading the working directory", "pwd")).trim();
   for (const bundle of set.bundles) {
