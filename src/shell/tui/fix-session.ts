@@ -94,6 +94,35 @@ export class FixSession {
     return this.trajectory;
   }
 
+  get stepLimit(): number {
+    return this.options.agent.stepLimit;
+  }
+
+  get modelInfo() {
+    const config = this.options.model.config;
+    return {
+      baseURL: config.baseURL,
+      model: config.model ?? this.discoveredModel,
+      maxModelLen: config.maxModelLen ?? this.maxModelLen,
+      settings: { temperature: config.sampling.temperature, top_p: config.sampling.topP, max_tokens: config.sampling.maxTokens, stream: config.stream },
+    };
+  }
+
+  /** max_model_len as the server reported it (read once at the start). */
+  private maxModelLen: number | null = null;
+
+  /** Asks the server for the model and its context size, for the footer and /model. */
+  async discoverModel(): Promise<void> {
+    try {
+      const found = await this.options.model.discover();
+      this.maxModelLen = found.maxModelLen;
+      if (!this.options.model.config.model) this.discoveredModel = found.model;
+    } catch {
+      // The first model call reports the same problem, in context.
+    }
+  }
+  private discoveredModel: string | null = null;
+
   /** What the tools run against; the TUI reads files through it for diffs and /undo. */
   get toolContext(): ToolContext {
     return { sandbox: this.sandbox, repoRoot: this.record.workdir, shell: (command, options) => this.shell.run(command, options) };
@@ -143,6 +172,12 @@ export class FixSession {
 
   /** A new task in the same container (`/clear`): the next run starts a fresh conversation under a new id. */
   async newTask(task: string): Promise<void> {
+    if (this.trajectory === null && this.record.steps === 0) {
+      // Nothing ran yet: this is the session's first task, typed in the UI.
+      this.record.task = task;
+      await this.options.store.save(this.record);
+      return;
+    }
     const base = this.record.instance_id.replace(/-task\d+$/, "");
     const n = Number(/-task(\d+)$/.exec(this.record.instance_id)?.[1] ?? 1) + 1;
     this.record.instance_id = `${base}-task${n}`;
