@@ -1,5 +1,5 @@
 import { Box, Static, Text, useInput, useStdout } from "ink";
-import { useEffect, useState, useSyncExternalStore } from "react";
+import { useEffect, useRef, useState, useSyncExternalStore } from "react";
 import { EntryView } from "./entry-view.tsx";
 import type { FixController, ViewState } from "./fix-controller.ts";
 import { Footer } from "./footer.tsx";
@@ -49,10 +49,17 @@ export function FixApp({ controller, theme, network }: { controller: FixControll
   useSyncExternalStore(controller.subscribe.bind(controller), controller.getVersion);
   const state = controller.state;
   const { rows, columns } = useTerminalSize();
-  const [text, setText] = useState("");
+  // The typed text lives in a ref, so keys that arrive before the next render see the latest.
+  const typedRef = useRef("");
+  const [text, setTextState] = useState("");
+  const setText = (next: string | ((previous: string) => string)) => {
+    typedRef.current = typeof next === "function" ? next(typedRef.current) : next;
+    setTextState(typedRef.current);
+  };
   const liveRows = Math.max(0, rows - FIXED_ROWS);
 
   useInput((input, key) => {
+    const text = typedRef.current;
     if (key.ctrl && input === "c") return controller.ctrlC();
     controller.disarmQuit();
     if (key.escape) return controller.interrupt();
