@@ -4,14 +4,14 @@ import { DifferentInstancesError, readCompareInputs } from "../../../harness/com
 import { terminalSummary } from "../../../harness/compare/terminal-summary.ts";
 import { writeCompareOutputs } from "../../../harness/compare/write-compare-outputs.ts";
 import { CliUsageError } from "./cli-error.ts";
-import { numberFlag, parseFlags } from "./flags.ts";
+import { flagTable, parseCommandFlags } from "./flag-table.ts";
 
 /** A significant drop under --fail-if-regressed: distinct from 1 (errors) and 2 (usage). */
 export const EXIT_REGRESSED = 3;
 
-const HELP = `usage: bottega compare RUN [RUN …] [options]
-
-Compares evaluation runs on the instances they share: resolved rates with 95% intervals, the
+export const COMPARE_COMMAND = {
+  usage: "usage: bottega compare RUN [RUN …] [options]",
+  description: `Compares evaluation runs on the instances they share: resolved rates with 95% intervals, the
 paired difference (bootstrap interval, exact McNemar test), gained and lost instances, per
 repository and per difficulty, exit statuses, empty-patch and apply-failure rates, steps,
 tokens and wall time per episode, and integrity flags. One RUN alone gives that run's report;
@@ -22,26 +22,39 @@ folder (logs/run_evaluation/<run_id>/<model>/), an official run report (<model>.
 or a SWE-bench experiments results.json.
 
 Writes compare.json (every number; schema in docs/compare-json.md), compare.md and
-compare.html into --out, and prints a summary.
-
-  --dataset D                    rows for runs that do not record their dataset (official
-                                 outputs): repositories, difficulty, test patches; runs that list
-                                 only some instances get the rest counted as unsubmitted
-  --split S                      the dataset's split (default test)
-  --results DIR                  where Bottega runs are (default results)
-  --out DIR                      where the reports go (default results/compare)
-  --group NAME=RUN,RUN,…         runs that are seeds of one checkpoint (repeatable): pass@k,
-                                 mean@k, flaky instances; groups are compared on per-instance rates
-  --allow-different-instances    compare the instances common to all runs (the others are listed)
-  --fail-if-regressed            exit ${EXIT_REGRESSED} when the last run (or group) is significantly worse than the first
-  --alpha A                      significance level (default 0.05)
-  --min-drop POINTS              smallest drop, in percentage points, that fails the gate (default 0)
-  --seed N                       bootstrap seed (default printed in the report)
-  --resamples N                  bootstrap resamples (default 10000)
-
-Exit codes: 0 compared (and not regressed); 1 an input could not be read; 2 usage error (also
+compare.html into --out, and prints a summary.`,
+  positionals: "RUN",
+  flags: flagTable({
+    dataset: {
+      kind: "string",
+      group: "options",
+      placeholder: "D",
+      help: "rows for runs that do not record their dataset (official\noutputs): repositories, difficulty, test patches; runs that list\nonly some instances get the rest counted as unsubmitted",
+    },
+    split: { kind: "string", group: "options", placeholder: "S", help: "the dataset's split", default: "test" },
+    results: { kind: "string", group: "options", placeholder: "DIR", help: "where Bottega runs are", default: "results" },
+    out: { kind: "string", group: "options", placeholder: "DIR", help: "where the reports go", default: "results/compare" },
+    group: {
+      kind: "strings",
+      group: "options",
+      placeholder: "NAME=RUN,RUN,…",
+      help: "runs that are seeds of one checkpoint (repeatable): pass@k,\nmean@k, flaky instances; groups are compared on per-instance rates",
+    },
+    "allow-different-instances": { kind: "boolean", group: "options", help: "compare the instances common to all runs (the others are listed)" },
+    "fail-if-regressed": {
+      kind: "boolean",
+      group: "options",
+      help: `exit ${EXIT_REGRESSED} when the last run (or group) is significantly worse than the first`,
+    },
+    alpha: { kind: "number", group: "options", placeholder: "A", help: "significance level", default: 0.05 },
+    "min-drop": { kind: "number", group: "options", placeholder: "POINTS", help: "smallest drop, in percentage points, that fails the gate", default: 0 },
+    seed: { kind: "integer", group: "options", placeholder: "N", help: "bootstrap seed", defaultText: "printed in the report" },
+    resamples: { kind: "integer", group: "options", placeholder: "N", help: "bootstrap resamples", defaultText: "10000" },
+  }),
+  epilog: `Exit codes: 0 compared (and not regressed); 1 an input could not be read; 2 usage error (also
 runs over different instances without --allow-different-instances); ${EXIT_REGRESSED} regressed
-under --fail-if-regressed; 130 interrupted.`;
+under --fail-if-regressed; 130 interrupted.`,
+};
 
 /** `NAME=a,b,c` (or `a,b,c`, named after its position). */
 function parseGroup(value: string, position: number): { name: string; members: string[] } {
@@ -53,33 +66,16 @@ function parseGroup(value: string, position: number): { name: string; members: s
 }
 
 export async function run(argv: string[]): Promise<number> {
-  const parsed = parseFlags(
-    argv,
-    {
-      dataset: { type: "string" },
-      split: { type: "string" },
-      results: { type: "string" },
-      out: { type: "string" },
-      group: { type: "string", multiple: true },
-      "allow-different-instances": { type: "boolean" },
-      "fail-if-regressed": { type: "boolean" },
-      alpha: { type: "string" },
-      "min-drop": { type: "string" },
-      seed: { type: "string" },
-      resamples: { type: "string" },
-    },
-    HELP,
-  );
+  const parsed = parseCommandFlags(argv, COMPARE_COMMAND);
   if (!parsed) return 0;
   const v = parsed.values;
-  const alpha = numberFlag("alpha", v.alpha) ?? 0.05;
+  const alpha = v.alpha;
   if (!(alpha > 0 && alpha < 1)) throw new CliUsageError(`--alpha: expected a number between 0 and 1, got ${alpha}`);
-  const minDrop = numberFlag("min-drop", v["min-drop"]) ?? 0;
+  const minDrop = v["min-drop"];
   if (minDrop < 0) throw new CliUsageError(`--min-drop: expected points ≥ 0, got ${minDrop}`);
-  const seed = numberFlag("seed", v.seed);
-  if (seed !== undefined && !Number.isInteger(seed)) throw new CliUsageError(`--seed: expected an integer, got ${v.seed}`);
-  const resamples = numberFlag("resamples", v.resamples);
-  if (resamples !== undefined && !(Number.isInteger(resamples) && resamples >= 100)) throw new CliUsageError(`--resamples: expected an integer ≥ 100, got ${v.resamples}`);
+  const seed = v.seed;
+  const resamples = v.resamples;
+  if (resamples !== undefined && !(resamples >= 100)) throw new CliUsageError(`--resamples: expected an integer ≥ 100, got ${v.resamples}`);
 
   const args = [...parsed.positionals];
   const groups = (v.group ?? []).map(parseGroup).map(({ name, members }) => ({
@@ -91,7 +87,7 @@ export async function run(argv: string[]): Promise<number> {
       return args.length - 1;
     }),
   }));
-  if (args.length === 0) throw new CliUsageError(`compare needs at least one run\n\n${HELP}`);
+  if (args.length === 0) throw new CliUsageError("compare needs at least one run; 'bottega compare --help' lists the options.");
   const grouped = new Set<number>();
   for (const group of groups) for (const i of group.runIndexes) {
     if (grouped.has(i)) throw new CliUsageError(`--group: ${args[i]} is in more than one group`);
@@ -102,7 +98,7 @@ export async function run(argv: string[]): Promise<number> {
   try {
     inputs = await readCompareInputs({
       arguments: args,
-      resultsDir: v.results ?? "results",
+      resultsDir: v.results,
       dataset: v.dataset,
       split: v.split,
       allowDifferentInstances: v["allow-different-instances"] ?? false,
@@ -111,7 +107,7 @@ export async function run(argv: string[]): Promise<number> {
     if (error instanceof DifferentInstancesError) throw new CliUsageError(error.message);
     throw error;
   }
-  const outDir = resolve(v.out ?? "results/compare");
+  const outDir = resolve(v.out);
   const report = buildComparison(inputs, {
     outDir,
     alpha,

@@ -7,14 +7,14 @@ import { xmlChatRecord } from "../../../scaffold/export/xml-chat.ts";
 import { writeFileAtomic } from "../../foundation/store/atomic-file.ts";
 import { readTrajectory, type Trajectory } from "../../../scaffold/trajectory.ts";
 import { CliUsageError } from "./cli-error.ts";
-import { parseFlags } from "./flags.ts";
+import { flagTable, parseCommandFlags } from "./flag-table.ts";
 
 const FORMATS = ["chat-jsonl", "xml-chat", "swe-agent-traj"] as const;
 type Format = (typeof FORMATS)[number];
 
-const HELP = `usage: bottega export --run-id ID [--format FORMAT] [--resolved-only] [--output PATH] [--results DIR]
-
-Writes a run's finished episodes for the next training stage or for SWE-agent's tools.
+export const EXPORT_COMMAND = {
+  usage: "usage: bottega export --run-id ID [--format FORMAT] [--resolved-only] [--output PATH] [--results DIR]",
+  description: `Writes a run's finished episodes for the next training stage or for SWE-agent's tools.
 --resolved-only keeps the episodes whose patch was graded resolved.
 
 formats:
@@ -28,20 +28,23 @@ formats:
   swe-agent-traj  a folder of SWE-agent trajectories, <instance_id>/<instance_id>.traj (+ .pred)
                   and preds.json, for SWE-agent's inspector (sweagent inspector) and SWE-smith's
                   conversion (transform_to_ft --traj_dir OUT --eval_dir results/<run_id>/logs).
-                  Default output: results/<run_id>/export.swe-agent/`;
+                  Default output: results/<run_id>/export.swe-agent/`,
+  flags: flagTable({
+    "run-id": { kind: "string", group: "options", placeholder: "ID", help: "the run", required: true },
+    format: { kind: "string", group: "options", placeholder: FORMATS.join("|"), help: "what to write (see above)", default: "chat-jsonl" },
+    "resolved-only": { kind: "boolean", group: "options", help: "only episodes graded resolved", default: false },
+    output: { kind: "string", group: "options", placeholder: "PATH", help: "where to write", defaultText: "by format, see above" },
+    results: { kind: "string", group: "options", placeholder: "DIR", help: "where runs are written", default: "results" },
+  }),
+};
 
 export async function run(argv: string[]): Promise<number> {
-  const parsed = parseFlags(
-    argv,
-    { "run-id": { type: "string" }, format: { type: "string" }, "resolved-only": { type: "boolean" }, output: { type: "string" }, results: { type: "string" } },
-    HELP,
-  );
+  const parsed = parseCommandFlags(argv, EXPORT_COMMAND);
   if (!parsed) return 0;
   const v = parsed.values;
-  if (!v["run-id"]) throw new CliUsageError(`export needs --run-id\n\n${HELP}`);
-  const format = (v.format ?? "chat-jsonl") as Format;
+  const format = v.format as Format;
   if (!FORMATS.includes(format)) throw new CliUsageError(`--format: expected one of ${FORMATS.join(", ")}, got "${v.format}"`);
-  const layout = new RunLayout(v.results ?? "results", v["run-id"]);
+  const layout = new RunLayout(v.results, v["run-id"]!);
   const dir = join(layout.root, "trajectories");
   if (!existsSync(dir)) throw new CliUsageError(`${dir} does not exist: was ${v["run-id"]} run with a model?`);
   const resolved = existsSync(layout.report) ? new Set<string>(JSON.parse(readFileSync(layout.report, "utf8")).resolved_ids) : undefined;
@@ -66,7 +69,7 @@ export async function run(argv: string[]): Promise<number> {
     const preds: Record<string, { model_name_or_path: string; instance_id: string; model_patch: string }> = {};
     for (const { trajectory } of chosen) {
       const id = trajectory.instance_id;
-      const modelName = modelNames.get(id) ?? v["run-id"];
+      const modelName = modelNames.get(id) ?? v["run-id"]!;
       mkdirSync(join(out, id), { recursive: true });
       await writeFileAtomic(join(out, id, `${id}.traj`), JSON.stringify(toSweAgentTraj(trajectory, { modelName }), null, 2));
       const pred = predFile(trajectory, modelName);

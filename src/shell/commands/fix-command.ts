@@ -15,84 +15,82 @@ import { runHeadless, type OutputFormat } from "../tui/headless.ts";
 import { repoRoot } from "../tui/host-git.ts";
 import { newSessionId, sessionsDir, SessionStore, type SessionRecord } from "../tui/session-store.ts";
 import { CliUsageError } from "./cli-error.ts";
-import { numberFlag, parseFlags } from "./flags.ts";
+import { flagTable, parseCommandFlags, type FlagValues } from "./flag-table.ts";
 
-const HELP = `usage: bottega fix [PATH] [-m TEXT | --issue FILE] [options]
+const TASK = "task and place";
+const APPROVAL = "approval and output";
+const SESSIONS = "sessions";
+const MODEL = "model and agent";
+
+const FLAGS = flagTable({
+  message: { kind: "string", short: "m", group: TASK, placeholder: "TEXT", help: "the task (otherwise typed in the UI)" },
+  issue: { kind: "string", group: TASK, placeholder: "FILE", help: "the task, read from a file" },
+  instance: { kind: "string", group: TASK, placeholder: "ID", help: "a SWE-bench instance in its own image, its problem statement as the task" },
+  dataset: { kind: "string", group: TASK, placeholder: "D", help: "where --instance comes from", defaultText: "the bundled fixtures" },
+  image: { kind: "string", group: TASK, placeholder: "IMAGE", help: "the container image", defaultText: BASE_IMAGE },
+  workdir: { kind: "string", group: TASK, placeholder: "DIR", help: "where the repository goes in the container", defaultText: "/testbed" },
+  setup: { kind: "string", group: TASK, placeholder: "CMD", help: "run once in the container before the agent starts (e.g. pip install -e .)" },
+  "agent-network": { kind: "string", group: TASK, placeholder: "MODE", help: "the container's network", defaultText: "none" },
+  approval: {
+    kind: "string",
+    group: APPROVAL,
+    placeholder: "MODE",
+    help: "suggest (every action asks), auto-edit (edits run, commands ask),\nfull-auto (--headless needs full-auto)",
+    defaultText: "suggest; full-auto with --headless",
+  },
+  headless: { kind: "boolean", group: APPROVAL, help: "no UI: run to the end, print the result" },
+  "output-format": {
+    kind: "string",
+    group: APPROVAL,
+    placeholder: "F",
+    help: "text (patch on stdout, progress on stderr) | json | stream-json",
+    defaultText: "text",
+  },
+  apply: {
+    kind: "boolean",
+    group: APPROVAL,
+    help: "apply the patch to the repository at the end (headless), refusing\nif a file it touches changed on the host meanwhile",
+  },
+  resume: { kind: "string", group: SESSIONS, placeholder: "ID", help: "rebuild the container from a saved session and continue it" },
+  list: { kind: "boolean", group: SESSIONS, help: "list saved sessions" },
+  sessions: {
+    kind: "string",
+    group: SESSIONS,
+    placeholder: "DIR",
+    help: "where sessions are saved; `bottega export --results DIR\n--run-id SESSION` exports one",
+    defaultText: "$BOTTEGA_SESSIONS, else ~/.local/state/bottega/sessions",
+  },
+  "model-url": { kind: "string", group: MODEL, placeholder: "URL", help: "base URL with /v1 (or env OPENAI_BASE_URL)" },
+  model: { kind: "string", group: MODEL, placeholder: "NAME", help: "served model name", defaultText: "discovered from /v1/models" },
+  "max-model-len": { kind: "integer", group: MODEL, placeholder: "N", help: "context size", defaultText: "from /v1/models" },
+  temperature: { kind: "number", group: MODEL, placeholder: "T", help: "sampling temperature", default: 0 },
+  "max-tokens": { kind: "integer", group: MODEL, placeholder: "N", help: "completion tokens per call", default: 4096 },
+  "request-timeout": { kind: "number", group: MODEL, placeholder: "S", help: "seconds per request", default: 600 },
+  "no-stream": { kind: "boolean", group: MODEL, help: "do not stream (the UI streams by default; headless does not)" },
+  stream: { kind: "boolean", group: MODEL, help: "stream, headless too" },
+  "max-steps": { kind: "integer", group: MODEL, placeholder: "N", help: "model calls per session", default: 100 },
+  "command-timeout": { kind: "number", group: MODEL, placeholder: "S", help: "seconds per tool command", default: 300 },
+  "wall-time": { kind: "number", group: MODEL, placeholder: "S", help: "seconds per session", default: 3600 },
+  "action-format": { kind: "string", group: MODEL, placeholder: "tools|text", help: "native tool calls or fenced blocks in text", default: "tools" },
+  templates: { kind: "string", group: MODEL, placeholder: "FILE", help: "JSON file overriding prompt templates" },
+  "no-review": { kind: "boolean", group: MODEL, help: "submit without SWE-agent's review step" },
+});
+
+export const FIX_COMMAND = {
+  usage: `usage: bottega fix [PATH] [-m TEXT | --issue FILE] [options]
        bottega fix --instance ID [--dataset D] [options]
-       bottega fix --resume ID | --list
-
-Fixes a bug with the agent, in a container: PATH (default: the current directory) is a git
+       bottega fix --resume ID | --list`,
+  description: `Fixes a bug with the agent, in a container: PATH (default: the current directory) is a git
 repository, copied into the container (not mounted: nothing on the host changes until you
-apply the patch). Interactive by default; --headless for scripts and CI.
-
-task and place:
-  -m, --message TEXT        the task (otherwise typed in the UI)
-  --issue FILE              the task, read from a file
-  --instance ID             a SWE-bench instance in its own image, its problem statement as the task
-  --dataset D               where --instance comes from (default: the bundled fixtures)
-  --image IMAGE             the container image (default ${BASE_IMAGE})
-  --workdir DIR             where the repository goes in the container (default /testbed)
-  --setup CMD               run once in the container before the agent starts (e.g. pip install -e .)
-  --agent-network MODE      the container's network (default none)
-
-approval and output:
-  --approval MODE           suggest (every action asks), auto-edit (edits run, commands ask),
-                            full-auto (default suggest; --headless needs full-auto)
-  --headless                no UI: run to the end, print the result
-  --output-format F         text (patch on stdout, progress on stderr) | json | stream-json
-  --apply                   apply the patch to the repository at the end (headless), refusing
-                            if a file it touches changed on the host meanwhile
-
-sessions:
-  --resume ID               rebuild the container from a saved session and continue it
-  --list                    list saved sessions
-  --sessions DIR            where sessions are saved (default $BOTTEGA_SESSIONS, else
-                            ~/.local/state/bottega/sessions); \`bottega export --results DIR
-                            --run-id SESSION\` exports one
-
-model and agent:
-  --model-url URL --model NAME --max-model-len N --temperature T --max-tokens N
-  --request-timeout S       --no-stream (the UI streams by default; headless does not)
-  --max-steps N (default 100)  --command-timeout S (default 300)  --wall-time S (default 3600)
-  --action-format tools|text   --templates FILE   --no-review
-
-exit codes (headless): 0 submitted (and applied with --apply), 1 error, 2 usage,
-  3 step or time limit reached, 4 --apply refused, 130 interrupted`;
-
-const FLAGS = {
-  message: { type: "string", short: "m" },
-  issue: { type: "string" },
-  instance: { type: "string" },
-  dataset: { type: "string" },
-  image: { type: "string" },
-  workdir: { type: "string" },
-  setup: { type: "string" },
-  "agent-network": { type: "string" },
-  approval: { type: "string" },
-  headless: { type: "boolean" },
-  "output-format": { type: "string" },
-  apply: { type: "boolean" },
-  resume: { type: "string" },
-  list: { type: "boolean" },
-  sessions: { type: "string" },
-  "model-url": { type: "string" },
-  model: { type: "string" },
-  "max-model-len": { type: "string" },
-  temperature: { type: "string" },
-  "max-tokens": { type: "string" },
-  "request-timeout": { type: "string" },
-  "no-stream": { type: "boolean" },
-  stream: { type: "boolean" },
-  "max-steps": { type: "string" },
-  "command-timeout": { type: "string" },
-  "wall-time": { type: "string" },
-  "action-format": { type: "string" },
-  templates: { type: "string" },
-  "no-review": { type: "boolean" },
-} as const;
+apply the patch). Interactive by default; --headless for scripts and CI.`,
+  positionals: "PATH",
+  flags: FLAGS,
+  epilog: `exit codes (headless): 0 submitted (and applied with --apply), 1 error, 2 usage,
+  3 step or time limit reached, 4 --apply refused, 130 interrupted`,
+};
 
 export async function run(argv: string[]): Promise<number> {
-  const parsed = parseFlags(argv, FLAGS, HELP);
+  const parsed = parseCommandFlags(argv, FIX_COMMAND);
   if (!parsed) return 0;
   const v = parsed.values;
   const store = new SessionStore(resolve(sessionsDir(v.sessions)));
@@ -115,19 +113,19 @@ export async function run(argv: string[]): Promise<number> {
 
   const modelURL = v["model-url"] ?? process.env.OPENAI_BASE_URL;
   if (!modelURL) throw new CliUsageError("--model-url: the model server's base URL (with /v1) is needed, or env OPENAI_BASE_URL");
-  const requestTimeout = numberFlag("request-timeout", v["request-timeout"]);
+  const requestTimeout = v["request-timeout"];
   const model = new ModelClient({
     baseURL: modelURL,
     model: v.model,
-    maxModelLen: numberFlag("max-model-len", v["max-model-len"]),
-    sampling: { temperature: numberFlag("temperature", v.temperature), maxTokens: numberFlag("max-tokens", v["max-tokens"]) },
+    maxModelLen: v["max-model-len"],
+    sampling: { temperature: v.temperature, maxTokens: v["max-tokens"] },
     requestTimeoutMs: requestTimeout === undefined ? undefined : requestTimeout * 1000,
     stream: v.stream === true || (!v.headless && v["no-stream"] !== true),
   });
   const agentParsed = AgentConfig.safeParse({
-    stepLimit: numberFlag("max-steps", v["max-steps"]),
-    commandTimeoutSec: numberFlag("command-timeout", v["command-timeout"]),
-    wallTimeSec: numberFlag("wall-time", v["wall-time"]),
+    stepLimit: v["max-steps"],
+    commandTimeoutSec: v["command-timeout"],
+    wallTimeSec: v["wall-time"],
     actionFormat: v["action-format"],
   });
   if (!agentParsed.success) {
@@ -180,12 +178,15 @@ export async function run(argv: string[]): Promise<number> {
 }
 
 async function newRecord(
-  v: Partial<Record<keyof typeof FLAGS, string | boolean>>,
+  v: FlagValues<typeof FLAGS>,
   approval: string,
   modelURL: string,
   positionals: string[],
 ): Promise<SessionRecord> {
-  const str = (key: keyof typeof FLAGS) => (typeof v[key] === "string" ? (v[key] as string) : undefined);
+  const str = (key: keyof typeof FLAGS) => {
+    const value = v[key];
+    return typeof value === "string" ? value : undefined;
+  };
   let task = str("message") ?? "";
   if (str("issue")) {
     try {

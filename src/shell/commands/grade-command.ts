@@ -13,42 +13,42 @@ import { writeSummary } from "../../../harness/run/summary.ts";
 import { Semantics } from "../../../harness/grading/test-status.ts";
 import { writeFileAtomic } from "../../foundation/store/atomic-file.ts";
 import { CliUsageError } from "./cli-error.ts";
-import { parseFlags, validateFlags } from "./flags.ts";
+import { flagTable, parseCommandFlags } from "./flag-table.ts";
 
-const HELP = `usage: bottega grade --dataset D --instance ID --log test_output.txt [--predictions P] [--grading v4|v5]
-       bottega grade --run-id ID [--results DIR] [--grading v4|v5]
-
-The first form prints the report.json the official harness would write for that test log
+export const GRADE_COMMAND = {
+  usage: `usage: bottega grade --dataset D --instance ID --log test_output.txt [--predictions P] [--grading v4|v5]
+       bottega grade --run-id ID [--results DIR] [--grading v4|v5]`,
+  description: `The first form prints the report.json the official harness would write for that test log
 (byte for byte), without Docker. The prediction is looked up in --predictions when given;
 otherwise the patch is taken to exist.
 The second form re-grades every test_output.txt of a run and rewrites its report.json files,
-the run report and summary.md (the official --rewrite_reports).`;
+the run report and summary.md (the official --rewrite_reports).`,
+  flags: flagTable({
+    dataset: { kind: "string", group: "one test log", placeholder: "D", help: "the dataset holding the instance", defaultText: "tasks/fixtures" },
+    instance: { kind: "string", group: "one test log", placeholder: "ID", help: "the instance the log is of" },
+    log: { kind: "string", group: "one test log", placeholder: "FILE", help: "the test output (test_output.txt)" },
+    predictions: { kind: "string", group: "one test log", placeholder: "FILE", help: "where to look the prediction up", defaultText: "the patch is taken to exist" },
+    "run-id": { kind: "string", group: "a whole run", placeholder: "ID", help: "re-grade this run" },
+    results: { kind: "string", group: "a whole run", placeholder: "DIR", help: "where runs are written", default: "results" },
+    grading: { kind: "string", group: "both", placeholder: "v4|v5", help: "grading semantics (a run: the one it was graded with)", default: "v4" },
+  }),
+};
 
 function decode(path: string): string {
   return new TextDecoder("utf-8").decode(readFileSync(path));
 }
 
 export async function run(argv: string[]): Promise<number> {
-  const parsed = parseFlags(
-    argv,
-    {
-      dataset: { type: "string" },
-      instance: { type: "string" },
-      log: { type: "string" },
-      predictions: { type: "string" },
-      grading: { type: "string" },
-      "run-id": { type: "string" },
-      results: { type: "string" },
-    },
-    HELP,
-  );
+  const parsed = parseCommandFlags(argv, GRADE_COMMAND);
   if (!parsed) return 0;
   const v = parsed.values;
-  const semantics = validateFlags(Semantics.default("v4"), v.grading, () => "--grading");
+  const checked = Semantics.safeParse(v.grading ?? GRADE_COMMAND.flags.grading.default);
+  if (!checked.success) throw new CliUsageError(`--grading: ${checked.error.issues[0]?.message}`);
+  const semantics = checked.data;
 
-  if (v["run-id"]) return regradeRun(new RunLayout(v.results ?? "results", v["run-id"]), v.grading === undefined ? undefined : semantics);
+  if (v["run-id"]) return regradeRun(new RunLayout(v.results, v["run-id"]), v.grading === undefined ? undefined : semantics);
 
-  if (!v.instance || !v.log) throw new CliUsageError(`grade needs --instance and --log (or --run-id)\n\n${HELP}`);
+  if (!v.instance || !v.log) throw new CliUsageError("grade needs --instance and --log (or --run-id); 'bottega grade --help' lists the options.");
   const dataset = await loadDataset({ source: v.dataset ?? FIXTURES_DIR, instances: [v.instance] });
   const row = dataset.rows[0]!;
   let prediction: Prediction = { instance_id: row.instance_id, model_name_or_path: "None", model_patch: "(patch exists)" };

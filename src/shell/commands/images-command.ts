@@ -5,21 +5,30 @@ import { buildFixtureImages } from "../../../harness/images/fixture-images.ts";
 import { loadDataset } from "../../../harness/dataset/dataset.ts";
 import { imageFor } from "../../../harness/images/image-name.ts";
 import { CliUsageError } from "./cli-error.ts";
-import { listFlag, parseFlags } from "./flags.ts";
+import { flagTable, parseCommandFlags } from "./flag-table.ts";
 
-const HELP = `usage: bottega images <build-base | build-fixtures | pull> [options]
-
-  build-base                     build ${BASE_IMAGE} (FROM python:3.11-slim when a registry
-                                 answers, else from Debian packages with debootstrap)
-  build-fixtures [--dataset DIR] build the base image and the instance image of every bundled
-                 [--instances a,b]  fixture task (default tasks/fixtures); unchanged ones are kept
-  pull --dataset D [--instances a,b] [--image-template T]
-                                 pull the official instance images of a dataset`;
+export const IMAGES_COMMAND = {
+  usage: "usage: bottega images <build-base | build-fixtures | pull> [options]",
+  description: `  build-base       build ${BASE_IMAGE} (FROM python:3.11-slim when a registry answers,
+                   else from Debian packages with debootstrap)
+  build-fixtures   build the base image and the instance image of every bundled fixture task;
+                   unchanged ones are kept
+  pull             pull the official instance images of a dataset (--dataset needed)`,
+  positionals: "action",
+  flags: flagTable({
+    dataset: { kind: "string", group: "options", placeholder: "D", help: "the dataset (build-fixtures: a fixtures folder)", defaultText: "tasks/fixtures" },
+    instances: { kind: "list", group: "options", placeholder: "a,b", help: "only these instance ids" },
+    "image-template": { kind: "string", group: "options", placeholder: "T", help: "image names to pull (as in 'bottega eval --help')" },
+  }),
+};
 
 export async function run(argv: string[]): Promise<number> {
-  const parsed = parseFlags(argv, { dataset: { type: "string" }, instances: { type: "string" }, "image-template": { type: "string" } }, HELP);
+  const parsed = parseCommandFlags(argv, IMAGES_COMMAND);
   if (!parsed) return 0;
   const [action] = parsed.positionals;
+  if (action !== "build-base" && action !== "build-fixtures" && action !== "pull") {
+    throw new CliUsageError(`unknown images action "${action ?? ""}": build-base, build-fixtures or pull`);
+  }
   const log = (line: string) => console.log(line);
   const docker = await connectDocker();
   switch (action) {
@@ -31,13 +40,13 @@ export async function run(argv: string[]): Promise<number> {
     case "build-fixtures": {
       await ensureBaseImage(docker, log);
       const started = Date.now();
-      const images = await buildFixtureImages(docker, { datasetDir: parsed.values.dataset, instances: listFlag(parsed.values.instances), log });
+      const images = await buildFixtureImages(docker, { datasetDir: parsed.values.dataset, instances: parsed.values.instances, log });
       log(`${images.length} fixture images ready (${images.filter((i) => i.built).length} built) in ${((Date.now() - started) / 1000).toFixed(1)} s`);
       return 0;
     }
     case "pull": {
-      if (!parsed.values.dataset) throw new CliUsageError(`images pull needs --dataset\n\n${HELP}`);
-      const dataset = await loadDataset({ source: parsed.values.dataset, instances: listFlag(parsed.values.instances) });
+      if (!parsed.values.dataset) throw new CliUsageError("images pull needs --dataset; 'bottega images --help' lists the options.");
+      const dataset = await loadDataset({ source: parsed.values.dataset, instances: parsed.values.instances });
       let failed = 0;
       for (const row of dataset.rows) {
         const image = imageFor(row, parsed.values["image-template"]);
@@ -54,7 +63,5 @@ export async function run(argv: string[]): Promise<number> {
       }
       return failed > 0 ? 1 : 0;
     }
-    default:
-      throw new CliUsageError(`unknown images action "${action ?? ""}"\n\n${HELP}`);
   }
 }

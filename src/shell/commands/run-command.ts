@@ -1,20 +1,22 @@
 import { CliUsageError } from "./cli-error.ts";
-import { executeRun } from "./execute-run.ts";
-import { parseFlags } from "./flags.ts";
-import { RUN_FLAGS, RUN_FLAGS_HELP, runConfigFromFlags } from "./run-flags.ts";
+import { parseCommandFlags, type CommandSpec } from "./flag-table.ts";
+import { RUN_FLAGS } from "./run-flags.ts";
 
-const HELP = `usage: bottega run --model-url URL [options]
-
-Runs the agent on every instance and writes results/<run_id>/predictions.jsonl (SWE-bench
+export const RUN_COMMAND = {
+  usage: "usage: bottega run --model-url URL [options]",
+  description: `Runs the agent on every instance and writes results/<run_id>/predictions.jsonl (SWE-bench
 format, one line per finished episode) and trajectories/<instance_id>.json. No grading:
-grade later with 'bottega eval --predictions results/<run_id>/predictions.jsonl'.
-
-${RUN_FLAGS_HELP}`;
+grade later with 'bottega eval --predictions results/<run_id>/predictions.jsonl'.`,
+  flags: RUN_FLAGS,
+} satisfies CommandSpec<typeof RUN_FLAGS>;
 
 export async function run(argv: string[]): Promise<number> {
-  const parsed = parseFlags(argv, RUN_FLAGS, HELP);
+  const parsed = parseCommandFlags(argv, RUN_COMMAND);
   if (!parsed) return 0;
-  if (!parsed.values["model-url"] && !process.env.OPENAI_BASE_URL) throw new CliUsageError(`run needs --model-url (or OPENAI_BASE_URL)\n\n${HELP}`);
-  const config = runConfigFromFlags(parsed.values, { grade: false });
-  return (await executeRun("run", argv, config)).code;
+  if (!parsed.values["model-url"] && !process.env.OPENAI_BASE_URL) {
+    throw new CliUsageError("run needs --model-url (or OPENAI_BASE_URL); 'bottega run --help' lists the options.");
+  }
+  // Loaded after the flags are parsed: --help must not pay for Docker, the model client or zod schemas.
+  const [{ executeRun }, { runConfigFromFlags }] = await Promise.all([import("./execute-run.ts"), import("./run-config-from-flags.ts")]);
+  return (await executeRun("run", argv, runConfigFromFlags(parsed.values, { grade: false }))).code;
 }

@@ -10,11 +10,11 @@ import { readJsonl } from "../../foundation/store/jsonl.ts";
 import { activity, counts, duration, percent, perSecond } from "../dashboard/format.ts";
 import { CliUsageError } from "./cli-error.ts";
 import { eventLine } from "./event-line.ts";
-import { parseFlags } from "./flags.ts";
+import { flagTable, parseCommandFlags } from "./flag-table.ts";
 
-const HELP = `usage: bottega status --run-id ID [--results DIR] [--json]
-
-Progress and results of a run, in progress or finished, from results/<run_id>/events.jsonl:
+export const STATUS_COMMAND = {
+  usage: "usage: bottega status --run-id ID [--results DIR] [--json]",
+  description: `Progress and results of a run, in progress or finished, from results/<run_id>/events.jsonl:
 instances done, running and queued, resolved rate, errors and retries, agent exit statuses,
 what each worker is doing, model token rates, elapsed time and ETA.
 
@@ -23,10 +23,13 @@ The run is one of:
   finished     it ran to the end
   interrupted  stopped with Ctrl-C; the same command resumes it
   stopped      its process died (crash, kill -9, reboot); the same command resumes it
-  unknown      its process is on another host, or nothing tells
-
-  --results DIR   where runs are written (default results)
-  --json          the same numbers as one JSON object`;
+  unknown      its process is on another host, or nothing tells`,
+  flags: flagTable({
+    "run-id": { kind: "string", group: "options", placeholder: "ID", help: "the run", required: true },
+    results: { kind: "string", group: "options", placeholder: "DIR", help: "where runs are written", default: "results" },
+    json: { kind: "boolean", group: "options", help: "the same numbers as one JSON object" },
+  }),
+};
 
 /** A run folder file that is not what bottega writes. */
 export class RunFolderError extends Error {
@@ -51,11 +54,10 @@ type RunJson = z.infer<typeof RunJson>;
 export type RunState = "running" | "finished" | "interrupted" | "stopped" | "unknown";
 
 export async function run(argv: string[]): Promise<number> {
-  const parsed = parseFlags(argv, { "run-id": { type: "string" }, results: { type: "string" }, json: { type: "boolean" } }, HELP);
+  const parsed = parseCommandFlags(argv, STATUS_COMMAND);
   if (!parsed) return 0;
   const v = parsed.values;
-  if (!v["run-id"]) throw new CliUsageError(`status needs --run-id\n\n${HELP}`);
-  const layout = new RunLayout(v.results ?? "results", v["run-id"]);
+  const layout = new RunLayout(v.results, v["run-id"]!);
   if (!existsSync(layout.events) && !existsSync(layout.runJson)) {
     throw new CliUsageError(`no run "${layout.runId}" in ${layout.resultsDir} (neither ${layout.events} nor ${layout.runJson} exists)`);
   }
