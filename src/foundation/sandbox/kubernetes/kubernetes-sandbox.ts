@@ -1,0 +1,244 @@
+import { randomBytes } from "node:crypto";
+import type { ContainerSpec } from "../container-spec.ts";
+import { SandboxError, SandboxFileNotFound } from "../errors.ts";
+import { liveContainers } from "../live-containers.ts";
+import { OutputCollector } from "../output-collector.ts";
+import type { ExecOptions, ExecResult, Sandbox, ShellOptions, ShellSession } from "../sandbox.ts";
+import { packSingleFile, unpackSingleFile } from "../tar-file.ts";
+import { awaitPodRunning } from "./await-pod-running.ts";
+import { createPodWithRetry } from "./create-pod.ts";
+import { type ExecChannel, openExec } from "./exec-channel.ts";
+import { openExecDuplex } from "./exec-duplex.ts";
+import { kubeError } from "./kube-errors.ts";
+import type { KubeConnection } from "./kube-connection.ts";
+import { podManifest, podName, SANDBOX_CONTAINER } from "./pod-manifest.ts";
+import type { PodTemplate } from "./pod-template.ts";
+import { PtyShell } from "../pty-shell.ts";
+
+/** Default output kept per exec: 8 MiB head + 8 MiB tail (as the Docker back end). */
+const DEFAULT_MAX_OUTPUT = 16 * 1024 * 1024;
+/** After `timeout` should have fired inside the pod, how long before we kill from outside. */
+const KILL_GRACE_MS = 10_000;
+/** How long a pod may take to start (image pulls of multi-GB instance images included). */
+const DEFAULT_START_TIMEOUT_MS = 15 * 60_000;
+
+/** Single-quotes a string for /bin/sh. */
+const shellQuote = (value: string) => `'${value.replace(/'/g, `'\\''`)}'`;
+
+export interface KubernetesSandboxOptions {
+  template?: PodTemplate;
+  activeDeadlineSeconds?: number;
+  startTimeoutMs?: number;
+}
+
+/**
+ * A sandbox as a Kubernetes pod: created from the instance image, commands through the exec
+ * API, files as tar archives streamed over exec, time limits enforced inside the pod (closing
+ * the socket does not stop a remote command), and deletion when done.
+ */
+export class KubernetesSandbox implements Sandbox {
+  private removed = false;
+  /** Exec streams open on this pod: remove() closes them so none keeps the process alive. */
+  private readonly channels = new Set<{ close(): void }>();
+
+  private constructor(
+    private readonly kube: KubeConnection,
+    readonly id: string,
+    readonly spec: ContainerSpec,
+  ) {}
+
+  /** The pod's name (the sandbox id). */
+  get podName(): string {
+    return this.id;
+  }
+
+  static async create(kube: KubeConnection, spec: ContainerSpec, options: KubernetesSandboxOptions = {}): Promise<KubernetesSandbox> {
+    const suffix = () => randomBytes(3).toString("hex");
+    const nonce = randomBytes(8).toString("hex");
+    const manifest = podManifest(spec, {
+      namespace: kube.namespace,
+      name: podName(spec.labels ?? {}, suffix()),
+      nonce,
+      template: options.template,
+      activeDeadlineSeconds: options.activeDeadlineSeconds,
+    });
+    const created = await createPodWithRetry(kube, manifest, () => podName(spec.labels ?? {}, suffix()));
+    const sandbox = new KubernetesSandbox(kube, created.metadata!.name!, spec);
+    liveContainers.add(sandbox);
+    try {
+      await awaitPodRunning(kube, created, options.startTimeoutMs ?? DEFAULT_START_TIMEOUT_MS);
+    } catch (error) {
+      await sandbox.remove().catch(() => {});
+      throw error;
+    }
+    return sandbox;
+  }
+
+  private get target() {
+    return { namespace: this.kube.namespace, pod: this.id, container: SANDBOX_CONTAINER };
+  }
+
+  /** Opens an exec stream, tracked so remove() can close it. */
+  private async open(command: string[], options: { stdin?: boolean; onOutput: (data: Buffer) => void }): Promise<ExecChannel> {
+    if (this.removed) throw new SandboxError(`pod ${this.id} has been removed`, { pod: this.id });
+    const channel = await openExec(this.kube.config, this.target, command, options);
+    this.channels.add(channel);
+    void channel.exited.finally(() => this.channels.delete(channel)).catch(() => {});
+    return channel;
+  }
+
+  /**
+   * The argv that runs `command` with the options the exec API lacks (cwd, env, user) and,
+   * with a timeout, under coreutils `timeout` in its own process group whose id goes to
+   * `pidFile`, so the command and its children die inside the pod.
+   */
+  private argv(command: string, options: ExecOptions, timeoutSec: number | undefined, pidFile: string): string[] {
+    let argv = ["/bin/bash", "-c", command];
+    if (options.env && Object.keys(options.env).length > 0) argv = ["env", ...Object.entries(options.env).map(([k, v]) => `${k}=${v}`), ...argv];
+    const podUser = this.spec.user ?? "root";
+    if (options.user && options.user !== podUser) argv = ["runuser", "-u", options.user, "--", ...argv];
+    if (options.cwd ?? this.spec.workdir) argv = ["/bin/sh", "-c", 'cd "$0" && exec "$@"', (options.cwd ?? this.spec.workdir)!, ...argv];
+    if (timeoutSec) argv = ["/bin/sh", "-c", 'echo $$ > "$0"; exec timeout -k 5 "$@"', pidFile, `${timeoutSec}s`, ...argv];
+    return argv;
+  }
+
+  async exec(command: string, options: ExecOptions = {}): Promise<ExecResult> {
+    const started = Date.now();
+    const maxOutput = options.maxOutputBytes ?? DEFAULT_MAX_OUTPUT;
+    const collector = new OutputCollector(Math.ceil(maxOutput / 2), Math.floor(maxOutput / 2));
+    const pidFile = `/tmp/.bottega-exec-${randomBytes(6).toString("hex")}.pid`;
+    const timeoutSec = options.timeoutMs ? Math.max(1, Math.ceil(options.timeoutMs / 1000)) : undefined;
+    const channel = await this.open(this.argv(command, options, timeoutSec, pidFile), { onOutput: (data) => collector.push(data) });
+
+    let killedFromOutside = false;
+    const backstop = timeoutSec
+      ? setTimeout(() => {
+          killedFromOutside = true;
+          void this.execQuiet(`kill -KILL -- -"$(cat ${pidFile})" 2>/dev/null; rm -f ${pidFile}`).finally(() => channel.close());
+        }, timeoutSec * 1000 + KILL_GRACE_MS)
+      : undefined;
+    let exitCode: number | null = null;
+    try {
+      exitCode = await channel.exited;
+    } catch (error) {
+      if (!killedFromOutside) throw this.removed ? new SandboxError(`pod ${this.id} was removed while a command ran`, { pod: this.id, command }, { cause: error }) : error;
+    } finally {
+      clearTimeout(backstop);
+    }
+    const durationMs = Date.now() - started;
+    const timedOut =
+      killedFromOutside || (timeoutSec !== undefined && (exitCode === 124 || exitCode === 137) && durationMs >= timeoutSec * 1000 - 100);
+    if (timeoutSec) void this.execQuiet(`rm -f ${pidFile}`);
+    const raw = collector.bytes();
+    return {
+      exitCode: timedOut ? null : exitCode,
+      raw,
+      output: raw.toString("utf8"),
+      timedOut,
+      truncated: collector.truncated,
+      totalBytes: collector.total,
+      durationMs,
+    };
+  }
+
+  /** A command whose result does not matter (cleanup); never throws. */
+  private async execQuiet(command: string): Promise<void> {
+    try {
+      const channel = await this.open(["/bin/sh", "-c", command], { onOutput: () => {} });
+      await channel.exited;
+    } catch {
+      // Best effort: the pod may already be gone.
+    }
+  }
+
+  /**
+   * Runs `command` with `input` on its stdin, output kept whole (file transfers). The input
+   * is framed by its length (`head -c`), so it works on v4 servers, which cannot close stdin.
+   */
+  private async transfer(command: string, input: Buffer | undefined): Promise<{ exitCode: number; output: Buffer }> {
+    const chunks: Buffer[] = [];
+    const argv = input ? ["/bin/sh", "-c", `head -c ${input.length} | { ${command}; }`] : ["/bin/sh", "-c", command];
+    const channel = await this.open(argv, { stdin: input !== undefined, onOutput: (data) => chunks.push(data) });
+    if (input) {
+      // Slices keep each WebSocket message moderate.
+      for (let at = 0; at < input.length; at += 256 * 1024) channel.write(input.subarray(at, at + 256 * 1024));
+      channel.endInput();
+    }
+    const exitCode = await channel.exited;
+    return { exitCode, output: Buffer.concat(chunks) };
+  }
+
+  async writeFile(path: string, content: string | Buffer, mode = 0o644): Promise<void> {
+    if (!path.startsWith("/")) throw new SandboxError(`writeFile needs an absolute path, got "${path}"`, { pod: this.id });
+    const archive = packSingleFile(path.slice(1), Buffer.isBuffer(content) ? content : Buffer.from(content), mode);
+    const chunks: Buffer[] = [];
+    for await (const chunk of archive) chunks.push(chunk as Buffer);
+    // Entries are relative to "/": tar creates missing parent folders itself.
+    const result = await this.transfer("tar -x -p -f - -C /", Buffer.concat(chunks)).catch((error: unknown) => {
+      throw kubeError(error, `writing ${path}`, { pod: this.id, path });
+    });
+    if (result.exitCode !== 0) throw new SandboxError(`writing ${path} in pod ${this.id} failed: ${result.output.toString().trim()}`, { pod: this.id, path });
+  }
+
+  async readFile(path: string): Promise<Buffer> {
+    const slash = path.lastIndexOf("/");
+    const dir = slash > 0 ? path.slice(0, slash) : "/";
+    const name = path.slice(slash + 1);
+    // Exit 3 marks a missing file, so tar's own errors are not mistaken for one.
+    const command = `[ -e ${shellQuote(path)} ] || exit 3; exec tar -c -f - -C ${shellQuote(dir)} -- ${shellQuote(name)} 2>/dev/null`;
+    const result = await this.transfer(command, undefined).catch((error: unknown) => {
+      throw kubeError(error, `reading ${path}`, { pod: this.id, path });
+    });
+    if (result.exitCode === 3) throw new SandboxFileNotFound(`no such file: ${path}`, { pod: this.id, path });
+    if (result.exitCode !== 0) throw new SandboxError(`reading ${path} in pod ${this.id} failed (tar exited ${result.exitCode})`, { pod: this.id, path });
+    const { Readable } = await import("node:stream");
+    const file = await unpackSingleFile(Readable.from([result.output]));
+    if (file === undefined) throw new SandboxError(`${path} is not a regular file`, { pod: this.id, path });
+    return file;
+  }
+
+  openShell(options?: ShellOptions): Promise<ShellSession> {
+    return PtyShell.open(
+      {
+        id: this.id,
+        open: async (env) => {
+          const duplex = await openExecDuplex(this.kube.config, this.target, [
+            "env",
+            ...Object.entries(env).map(([k, v]) => `${k}=${v}`),
+            "bash",
+            "--norc",
+            "--noprofile",
+            "--noediting",
+            "-i",
+          ]);
+          const tracked = { close: () => duplex.destroy() };
+          this.channels.add(tracked);
+          duplex.on("close", () => this.channels.delete(tracked));
+          return duplex;
+        },
+      },
+      this,
+      options ?? {},
+    );
+  }
+
+  async remove(): Promise<void> {
+    if (this.removed) return;
+    this.removed = true;
+    try {
+      await this.kube.api.deleteNamespacedPod({ name: this.id, namespace: this.kube.namespace });
+    } catch (error) {
+      const status = (error as { code?: number }).code;
+      if (status !== 404) {
+        this.removed = false;
+        throw kubeError(error, `deleting pod ${this.id}`, { pod: this.id });
+      }
+    } finally {
+      if (this.removed) {
+        liveContainers.delete(this);
+        for (const channel of this.channels) channel.close();
+        this.channels.clear();
+      }
+    }
+  }
+}

@@ -1,0 +1,182 @@
+import type Docker from "dockerode";
+import { currentOwner, ownerIsAlive } from "../../../src/foundation/sandbox/owner.ts";
+import type { Pod, PodRegistry } from "./pod-registry.ts";
+import { parseQuantity } from "./quantity.ts";
+
+/** Labels on the containers that stand in for pods, so a crashed test's leftovers can be found. */
+export const RUNNER_LABELS = { owner: "bottega.kube-api.owner", server: "bottega.kube-api.server", pod: "bottega.kube-api.pod" } as const;
+
+/** How long a missing image stays in ErrImagePull before the kubelet reports the back-off. */
+const PULL_BACKOFF_MS = 1000;
+
+const now = () => new Date().toISOString().replace(/\.\d+Z$/, "Z");
+
+/**
+ * The kubelet of the test API server: runs each pod's first container as a Docker container
+ * (network none: nothing in tests reaches a network), and reports its life in the pod's
+ * status the way a node does (Pending → Running → Succeeded/Failed, image pull failures as
+ * waiting reasons, the active deadline as DeadlineExceeded).
+ */
+export class PodRunner {
+  private readonly containers = new Map<string, Docker.Container>();
+  private readonly deleting = new Set<string>();
+  private readonly timers = new Set<NodeJS.Timeout>();
+
+  constructor(
+    private readonly docker: Docker,
+    private readonly registry: PodRegistry,
+    /** Distinguishes this server's containers from those of other servers in the same process. */
+    private readonly serverId: string,
+  ) {}
+
+  /** The running container of a pod, if it has one. */
+  container(namespace: string, name: string): Docker.Container | undefined {
+    return this.containers.get(`${namespace}/${name}`);
+  }
+
+  /** Removes containers left by test API servers whose process died. */
+  async reapOrphans(): Promise<void> {
+    const found = await this.docker.listContainers({ all: true, filters: { label: [RUNNER_LABELS.owner] } });
+    const dead = found.filter((info) => !ownerIsAlive(info.Labels[RUNNER_LABELS.owner] ?? ""));
+    await Promise.allSettled(dead.map((info) => this.docker.getContainer(info.Id).remove({ force: true })));
+  }
+
+  run(pod: Pod): void {
+    void this.lifecycle(pod).catch((error: Error) => {
+      this.setStatus(pod, (status) => {
+        status.phase = "Failed";
+        status.reason = "RunContainerError";
+        status.message = error.message;
+      });
+    });
+  }
+
+  private setStatus(pod: Pod, change: (status: Pod["status"]) => void): void {
+    this.registry.update(pod.metadata.namespace, pod.metadata.name, (stored) => change(stored.status));
+  }
+
+  private later(ms: number, action: () => void): void {
+    const timer = setTimeout(() => {
+      this.timers.delete(timer);
+      action();
+    }, ms);
+    this.timers.add(timer);
+  }
+
+  private async lifecycle(pod: Pod): Promise<void> {
+    const key = `${pod.metadata.namespace}/${pod.metadata.name}`;
+    const spec = pod.spec.containers[0]!;
+    const waiting = (reason: string, message?: string) => ({
+      name: spec.name,
+      image: spec.image,
+      imageID: "",
+      ready: false,
+      started: false,
+      restartCount: 0,
+      state: { waiting: { reason, ...(message ? { message } : {}) } },
+    });
+    this.setStatus(pod, (status) => {
+      status.conditions = [{ type: "PodScheduled", status: "True", lastTransitionTime: now() }];
+      status.startTime = now();
+      status.containerStatuses = [waiting("ContainerCreating")];
+    });
+    const present = spec.imagePullPolicy !== "Always" && (await this.imagePresent(spec.image));
+    if (this.deleting.has(key)) return;
+    if (!present) {
+      // This node has no registry to pull from: the kubelet's pull fails, then backs off.
+      const reason = `failed to pull and unpack image "${spec.image}": failed to resolve reference "${spec.image}": not found`;
+      this.setStatus(pod, (status) => (status.containerStatuses = [waiting("ErrImagePull", `rpc error: code = NotFound desc = ${reason}`)]));
+      this.later(PULL_BACKOFF_MS, () =>
+        this.setStatus(pod, (status) => (status.containerStatuses = [waiting("ImagePullBackOff", `Back-off pulling image "${spec.image}"`)])),
+      );
+      return;
+    }
+    const limits = spec.resources?.limits ?? {};
+    const container = await this.docker.createContainer({
+      Image: spec.image,
+      ...(spec.command ? { Entrypoint: spec.command } : {}),
+      ...(spec.args ? { Cmd: spec.args } : {}),
+      WorkingDir: spec.workingDir,
+      Env: (spec.env ?? []).map((variable) => `${variable.name}=${variable.value ?? ""}`),
+      Labels: { [RUNNER_LABELS.owner]: currentOwner(), [RUNNER_LABELS.server]: this.serverId, [RUNNER_LABELS.pod]: key },
+      HostConfig: {
+        NetworkMode: "none",
+        // With a shared process namespace the pod's pause process is PID 1 and reaps orphans;
+        // Docker's init does the same for a single container.
+        Init: pod.spec.shareProcessNamespace === true,
+        Memory: limits.memory ? Math.round(parseQuantity(limits.memory)) : undefined,
+        NanoCpus: limits.cpu ? Math.round(parseQuantity(limits.cpu) * 1e9) : undefined,
+      },
+    });
+    this.containers.set(key, container);
+    if (this.deleting.has(key)) {
+      await container.remove({ force: true }).catch(() => {});
+      return;
+    }
+    await container.start();
+    const started = now();
+    this.setStatus(pod, (status) => {
+      status.phase = "Running";
+      status.conditions = [
+        { type: "PodScheduled", status: "True", lastTransitionTime: started },
+        { type: "Initialized", status: "True", lastTransitionTime: started },
+        { type: "ContainersReady", status: "True", lastTransitionTime: started },
+        { type: "Ready", status: "True", lastTransitionTime: started },
+      ];
+      status.containerStatuses = [
+        { name: spec.name, image: spec.image, imageID: "", ready: true, started: true, restartCount: 0, containerID: `docker://${container.id}`, state: { running: { startedAt: started } } },
+      ];
+    });
+    let deadlineExceeded = false;
+    if (pod.spec.activeDeadlineSeconds) {
+      this.later(pod.spec.activeDeadlineSeconds * 1000, () => {
+        deadlineExceeded = true;
+        void container.kill().catch(() => {});
+      });
+    }
+    const { StatusCode } = (await container.wait()) as { StatusCode: number };
+    if (this.deleting.has(key)) return;
+    this.containers.delete(key);
+    const finished = now();
+    this.setStatus(pod, (status) => {
+      status.phase = deadlineExceeded || StatusCode !== 0 ? "Failed" : "Succeeded";
+      if (deadlineExceeded) {
+        status.reason = "DeadlineExceeded";
+        status.message = `Pod was active on the node longer than the specified deadline`;
+      }
+      status.conditions = status.conditions?.map((c) => (c.type === "Ready" || c.type === "ContainersReady" ? { ...c, status: "False", reason: "PodCompleted", lastTransitionTime: finished } : c));
+      status.containerStatuses = [
+        {
+          name: spec.name, image: spec.image, imageID: "", ready: false, started: false, restartCount: 0, containerID: `docker://${container.id}`,
+          state: { terminated: { exitCode: StatusCode, reason: StatusCode === 0 ? "Completed" : "Error", startedAt: started, finishedAt: finished } },
+        },
+      ];
+    });
+    await container.remove({ force: true }).catch(() => {});
+  }
+
+  private async imagePresent(image: string): Promise<boolean> {
+    try {
+      await this.docker.getImage(image).inspect();
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  /** Kills a pod's container (as a zero grace period would) and forgets it. */
+  async stop(namespace: string, name: string): Promise<void> {
+    const key = `${namespace}/${name}`;
+    this.deleting.add(key);
+    const container = this.containers.get(key);
+    this.containers.delete(key);
+    await container?.remove({ force: true }).catch(() => {});
+  }
+
+  async close(): Promise<void> {
+    for (const timer of this.timers) clearTimeout(timer);
+    await Promise.allSettled([...this.containers.keys()].map((key) => this.stop(...(key.split("/") as [string, string]))));
+    const leftovers = await this.docker.listContainers({ all: true, filters: { label: [`${RUNNER_LABELS.server}=${this.serverId}`] } });
+    await Promise.allSettled(leftovers.map((info) => this.docker.getContainer(info.Id).remove({ force: true })));
+  }
+}
