@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import type { Readable } from "node:stream";
+import type { Duplex, Readable } from "node:stream";
 import type Docker from "dockerode";
 import { ContainerSpec } from "../container-spec.ts";
 import { demuxDockerStream } from "./docker-stream.ts";
@@ -7,9 +7,9 @@ import { engineError, SandboxError, SandboxFileNotFound } from "../errors.ts";
 import { liveContainers } from "../live-containers.ts";
 import { OutputCollector } from "../output-collector.ts";
 import { currentOwner, LABELS } from "../owner.ts";
-import { DockerShell } from "./docker-shell.ts";
 import type { ExecOptions, ExecResult, Sandbox, ShellOptions, ShellSession } from "../sandbox.ts";
 import { packSingleFile, unpackSingleFile } from "../tar-file.ts";
+import { PtyShell, SHELL_COMMAND } from "../pty-shell.ts";
 
 /** Default output kept per exec: 8 MiB head + 8 MiB tail. */
 const DEFAULT_MAX_OUTPUT = 16 * 1024 * 1024;
@@ -157,7 +157,21 @@ export class DockerSandbox implements Sandbox {
   }
 
   openShell(options?: ShellOptions): Promise<ShellSession> {
-    return DockerShell.open(this.container, this, options ?? {}, (stream) => this.track(stream));
+    const open = async (env: Record<string, string>): Promise<Duplex> => {
+      const exec = await this.container.exec({
+        Cmd: SHELL_COMMAND,
+        AttachStdin: true,
+        AttachStdout: true,
+        AttachStderr: true,
+        Tty: true,
+        Env: Object.entries(env).map(([k, v]) => `${k}=${v}`),
+      });
+      const stream = (await exec.start({ hijack: true, stdin: true, Tty: true } as Docker.ExecStartOptions)) as unknown as Duplex;
+      const tracked = this.track(stream);
+      stream.on("close", () => tracked.release());
+      return stream;
+    };
+    return PtyShell.open({ id: this.id, open }, this, options ?? {});
   }
 
   /** Registers an attach stream to be destroyed when the sandbox is removed. */

@@ -1,10 +1,9 @@
 import { randomBytes } from "node:crypto";
 import { dirname } from "node:path";
 import type { Duplex } from "node:stream";
-import type Docker from "dockerode";
-import { engineError } from "../errors.ts";
-import { OutputCollector } from "../output-collector.ts";
-import type { Sandbox, ShellOptions, ShellResult, ShellSession } from "../sandbox.ts";
+import { engineError } from "./errors.ts";
+import { OutputCollector } from "./output-collector.ts";
+import type { Sandbox, ShellOptions, ShellResult, ShellSession } from "./sandbox.ts";
 
 const DEFAULT_MAX_OUTPUT = 1024 * 1024;
 /** After Ctrl-C, how long the shell gets to come back before its children are killed. */
@@ -53,8 +52,22 @@ interface Waiter {
   resolve: (marker: { exitCode: number; cwd: string } | undefined) => void;
 }
 
-/** A persistent bash session in a Docker container, driven through a pty. */
-export class DockerShell implements ShellSession {
+/**
+ * How a back end starts the shell: `bash --norc --noprofile --noediting -i` on a terminal in
+ * the sandbox, with `env` in its environment, as a stream of the terminal's bytes (a Docker
+ * exec attach, a Kubernetes exec WebSocket).
+ */
+export interface ShellTransport {
+  /** The sandbox's id, for error messages. */
+  readonly id: string;
+  open(env: Record<string, string>): Promise<Duplex>;
+}
+
+/** The command line every back end starts the session with. */
+export const SHELL_COMMAND = ["bash", "--norc", "--noprofile", "--noediting", "-i"];
+
+/** A persistent bash session in a sandbox, driven through a pty. */
+export class PtyShell implements ShellSession {
   private stream!: Duplex;
   private pending: Buffer = Buffer.alloc(0);
   private collector?: OutputCollector;
@@ -64,43 +77,27 @@ export class DockerShell implements ShellSession {
   private commandCount = 0;
 
   private constructor(
-    private readonly container: Docker.Container,
+    private readonly transport: ShellTransport,
     private readonly sandbox: Sandbox,
     private readonly options: ShellOptions,
-    private readonly track: (stream: Duplex) => { release(): void },
   ) {}
 
-  static async open(
-    container: Docker.Container,
-    sandbox: Sandbox,
-    options: ShellOptions,
-    track: (stream: Duplex) => { release(): void },
-  ): Promise<DockerShell> {
-    const shell = new DockerShell(container, sandbox, options, track);
+  static async open(transport: ShellTransport, sandbox: Sandbox, options: ShellOptions): Promise<PtyShell> {
+    const shell = new PtyShell(transport, sandbox, options);
     await shell.start(options.init ?? []);
     return shell;
   }
 
   private async start(init: string[]): Promise<void> {
     try {
-      const exec = await this.container.exec({
-        Cmd: ["bash", "--norc", "--noprofile", "--noediting", "-i"],
-        AttachStdin: true,
-        AttachStdout: true,
-        AttachStderr: true,
-        Tty: true,
-        Env: Object.entries({ TERM: "dumb", ...this.options.env }).map(([k, v]) => `${k}=${v}`),
-      });
-      this.stream = (await exec.start({ hijack: true, stdin: true, Tty: true } as Docker.ExecStartOptions)) as unknown as Duplex;
+      this.stream = await this.transport.open({ TERM: "dumb", ...this.options.env });
     } catch (error) {
-      throw engineError(error, "starting a shell session", { container: this.container.id });
+      throw engineError(error, "starting a shell session", { container: this.transport.id });
     }
     this.alive = true;
-    const tracked = this.track(this.stream);
     this.pending = Buffer.alloc(0);
     this.stream.on("data", (chunk: Buffer) => this.onData(chunk));
     const ended = () => {
-      tracked.release();
       this.alive = false;
       this.waiter?.resolve(undefined);
       this.waiter = undefined;
@@ -112,7 +109,7 @@ export class DockerShell implements ShellSession {
     // is discarded.
     this.collector = new OutputCollector(0, 0);
     const marker = await this.sendAndWait([...SESSION_SETUP, ...init].join("; "), 60_000);
-    if (!marker) throw engineError(new Error("the shell exited during its setup"), "starting a shell session", { container: this.container.id, init });
+    if (!marker) throw engineError(new Error("the shell exited during its setup"), "starting a shell session", { container: this.transport.id, init });
     this.cwd = marker.cwd;
   }
 
