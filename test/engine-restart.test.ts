@@ -7,7 +7,7 @@ import { loadDataset } from "../harness/dataset/dataset.ts";
 import { buildFixtureImages } from "../harness/images/fixture-images.ts";
 import { FIXTURES_DIR, fixtureRepoDir } from "../harness/images/fixture-repo.ts";
 import type { TaskRow } from "../harness/dataset/task-row.ts";
-import { connectDocker } from "../src/foundation/sandbox/docker/docker-engine.ts";
+import { openSandboxBackend } from "../src/foundation/sandbox/open-backend.ts";
 import { episodeConversation } from "../src/foundation/model/scripted/recorded-episodes.ts";
 import { startFakeOpenAI, type FakeOpenAI } from "../src/foundation/model/scripted/server.ts";
 import { runCli } from "./support/cli.ts";
@@ -27,7 +27,7 @@ let server: FakeOpenAI;
 describe.skipIf(!dockerd)("the Docker engine restarting mid-run", () => {
   beforeAll(async () => {
     rows = (await loadDataset({ source: FIXTURES_DIR })).rows;
-    await buildFixtureImages(await connectDocker());
+    await buildFixtureImages(await openSandboxBackend("docker"));
     results = mkdtempSync(join(tmpdir(), "bottega-engine-"));
     server = await startFakeOpenAI({
       conversations: rows.map((row) =>

@@ -7,7 +7,7 @@ import { FIXTURES_DIR } from "../harness/images/fixture-repo.ts";
 import { applyImageTemplate, FIXTURE_IMAGE_TEMPLATE } from "../harness/images/image-name.ts";
 import { buildFixtureImages } from "../harness/images/fixture-images.ts";
 import type { TaskRow } from "../harness/dataset/task-row.ts";
-import { connectDocker } from "../src/foundation/sandbox/docker/docker-engine.ts";
+import { openSandboxBackend } from "../src/foundation/sandbox/open-backend.ts";
 import { runCli } from "./support/cli.ts";
 
 /**
@@ -37,7 +37,7 @@ const OFFICIAL_RUN_REPORT_KEYS = [
 
 beforeAll(async () => {
   rows = (await loadDataset({ source: FIXTURES_DIR })).rows;
-  await buildFixtureImages(await connectDocker());
+  await buildFixtureImages(await openSandboxBackend("docker"));
   results = mkdtempSync(join(tmpdir(), "bottega-eval-"));
 });
 

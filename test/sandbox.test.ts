@@ -99,10 +99,11 @@ describe("DockerSandbox", () => {
   });
 });
 
-describe("reapDeadContainers", () => {
+describe("DockerBackend.reapDead", () => {
   it("removes the containers of a process killed with SIGKILL and leaves live ones", async () => {
     const { spawn } = await import("node:child_process");
-    const { reapDeadContainers } = await import("../src/foundation/sandbox/docker/reaper.ts");
+    const { openSandboxBackend } = await import("../src/foundation/sandbox/open-backend.ts");
+    const backend = await openSandboxBackend("docker");
     const script = `
       import { connectDocker } from "./src/foundation/sandbox/docker/docker-engine.ts";
       import { DockerSandbox } from "./src/foundation/sandbox/docker/docker-sandbox.ts";
@@ -118,7 +119,7 @@ describe("reapDeadContainers", () => {
     await new Promise((resolve) => child.once("exit", resolve));
     // The owner label names the node process, which dies with the group.
     for (let i = 0; i < 50 && (await docker.getContainer(id).inspect().then(() => true, () => false)); i++) {
-      const reaped = await reapDeadContainers(docker);
+      const reaped = await backend.reapDead();
       if (reaped.some((r) => r.id === id)) break;
       await new Promise((r) => setTimeout(r, 100));
     }

@@ -1,6 +1,7 @@
 import type { Sandbox } from "../../src/foundation/sandbox/sandbox.ts";
 import type { InstanceLog } from "./instance-log.ts";
 import { APPLY_PATCH_FAIL, APPLY_PATCH_PASS } from "./markers.ts";
+import { REPO_ROOT } from "./testbed.ts";
 
 /** Where the official harness copies the model patch inside the container. */
 export const CONTAINER_PATCH_PATH = "/tmp/patch.diff";
@@ -16,7 +17,7 @@ export type ApplyOutcome = { applied: true; command: string; output: string } | 
  * partial hunks of a failed `--reject` cannot spoil the `patch` fallback; files that were
  * untracked before the first attempt are kept.
  */
-export async function applyPatch(sandbox: Sandbox, log: InstanceLog, workdir = "/testbed"): Promise<ApplyOutcome> {
+export async function applyPatch(sandbox: Sandbox, log: InstanceLog, workdir = REPO_ROOT): Promise<ApplyOutcome> {
   const untrackedBefore = `/tmp/.bottega-untracked-before`;
   await sandbox.exec(`git ls-files --others --exclude-standard > ${untrackedBefore}`, { cwd: workdir });
   let output = "";

@@ -1,14 +1,13 @@
 import { END_TEST_OUTPUT, START_TEST_OUTPUT, TEST_EXIT_CODE } from "./markers.ts";
 import type { RepoSpec } from "../dataset/repo-spec.ts";
 import type { TaskRow } from "../dataset/task-row.ts";
+import { CONDA_ACTIVATE, REPO_ROOT as REPO_DIR } from "./testbed.ts";
 import { testDirectives } from "./test-directives.ts";
 import { parsePatchFiles, testPatchFiles } from "./test-patch-files.ts";
 
 const TEST_EXIT_CODE_VAR = "SWEBENCH_TEST_EXIT_CODE";
 const HEREDOC_DELIMITER = "EOF_114329324912";
 const HEADER = ["#!/bin/bash", "set -uxo pipefail"];
-const CONDA_ACTIVATE = ["source /opt/miniconda3/bin/activate", "conda activate testbed"];
-const REPO_DIR = "/testbed";
 
 /**
  * How eval.sh puts the test files back before applying the test patch and after the tests.

@@ -1,12 +1,11 @@
 import { mkdir, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import type Docker from "dockerode";
-import { DockerSandbox } from "../../src/foundation/sandbox/docker/docker-sandbox.ts";
-import { LABELS } from "../../src/foundation/sandbox/owner.ts";
+import type { SandboxBackend } from "../../src/foundation/sandbox/sandbox-backend.ts";
 import { writeFileAtomic } from "../../src/foundation/store/atomic-file.ts";
 import { applyPatch, CONTAINER_PATCH_PATH } from "./apply-patch.ts";
 import { gradeInstance, serializeInstanceReport } from "../grading/instance-report.ts";
 import { InstanceLog } from "./instance-log.ts";
+import { REPO_ROOT } from "./testbed.ts";
 import type { Prediction } from "../dataset/predictions.ts";
 import type { RepoSpec } from "../dataset/repo-spec.ts";
 import type { TaskRow } from "../dataset/task-row.ts";
@@ -21,7 +20,7 @@ export const LOG_FILES = {
 } as const;
 
 export interface EvaluateInstanceOptions {
-  docker: Docker;
+  sandboxes: SandboxBackend;
   row: TaskRow;
   prediction: Prediction;
   image: string;
@@ -30,13 +29,8 @@ export interface EvaluateInstanceOptions {
   spec?: RepoSpec;
   /** results/<run_id>/logs/<instance_id> */
   logDir: string;
-  runId: string;
   /** Seconds eval.sh may run (official default 1800). */
   timeoutSec: number;
-  network: string;
-  memoryBytes?: number;
-  pidsLimit?: number;
-  cpus?: number;
   semantics: Semantics;
 }
 
@@ -62,16 +56,12 @@ export async function evaluateInstance(options: EvaluateInstanceOptions): Promis
   const patch = prediction.model_patch ?? "";
   await writeFile(join(logDir, LOG_FILES.patch), patch);
 
-  const sandbox = await DockerSandbox.create(options.docker, {
+  const sandbox = await options.sandboxes.create({
     image: options.image,
-    name: `sweb.eval.${row.instance_id.toLowerCase()}.${options.runId}.${process.pid}`.replace(/[^a-zA-Z0-9_.-]/g, "_"),
-    labels: { [LABELS.run]: options.runId, [LABELS.instance]: row.instance_id, [LABELS.role]: "eval" },
-    user: "root",
-    workdir: "/testbed",
-    network: options.network,
-    memoryBytes: options.memoryBytes,
-    pidsLimit: options.pidsLimit,
-    cpus: options.cpus,
+    role: "grade",
+    instanceId: row.instance_id,
+    // As the official harness names its containers, with the run and process to keep them apart.
+    name: `sweb.eval.${row.instance_id.toLowerCase()}.${options.sandboxes.config.runId ?? "adhoc"}.${process.pid}`,
   });
   try {
     log.info(`Container for ${row.instance_id} created: ${sandbox.id}`);
@@ -82,7 +72,7 @@ export async function evaluateInstance(options: EvaluateInstanceOptions): Promis
       return { status: "error", kind: "patch_apply_failed", message: applied.output.trim().split("\n").slice(-3).join("\n") };
     }
 
-    const diffBefore = (await sandbox.exec("git -c core.fileMode=false diff", { cwd: "/testbed" })).output.trim();
+    const diffBefore = (await sandbox.exec("git -c core.fileMode=false diff", { cwd: REPO_ROOT })).output.trim();
     log.info(`Git diff before:\n${diffBefore}`);
 
     await writeFile(join(logDir, LOG_FILES.evalScript), options.evalScript);
@@ -104,7 +94,7 @@ export async function evaluateInstance(options: EvaluateInstanceOptions): Promis
     log.info(`Test runtime: ${seconds} seconds`);
     log.info(`Test output for ${row.instance_id} written to ${testOutputPath}`);
 
-    const diffAfter = (await sandbox.exec("git -c core.fileMode=false diff", { cwd: "/testbed" })).output.trim();
+    const diffAfter = (await sandbox.exec("git -c core.fileMode=false diff", { cwd: REPO_ROOT })).output.trim();
     log.info(`Git diff after:\n${diffAfter}`);
     if (diffAfter !== diffBefore) log.info("Git diff changed after running eval script");
 

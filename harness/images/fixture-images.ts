@@ -1,4 +1,4 @@
-import type Docker from "dockerode";
+import type { SandboxBackend } from "../../src/foundation/sandbox/sandbox-backend.ts";
 import pLimit from "p-limit";
 import { loadDataset } from "../dataset/dataset.ts";
 import { FIXTURES_DIR } from "./fixture-repo.ts";
@@ -13,8 +13,8 @@ import { join } from "node:path";
  * otherwise. Images whose recipe has not changed are kept.
  */
 export async function buildFixtureImages(
-  docker: Docker,
-  options: { datasetDir?: string; template?: string; instances?: string[]; workers?: number; log?: (line: string) => void } = {},
+  sandboxes: SandboxBackend,
+  options: { datasetDir?: string; template?: string; instances?: string[]; workers?: number; log?: (line: string) => void; mirror?: string } = {},
 ): Promise<Array<{ instance_id: string; image: string; built: boolean }>> {
   const datasetDir = options.datasetDir ?? FIXTURES_DIR;
   const dataset = await loadDataset({ source: datasetDir, instances: options.instances });
@@ -23,12 +23,13 @@ export async function buildFixtureImages(
     dataset.rows.map((row) =>
       limit(async () => {
         const image = applyImageTemplate(options.template ?? FIXTURE_IMAGE_TEMPLATE, row);
-        const { built } = await buildLocalInstanceImage(docker, {
+        const { built } = await buildLocalInstanceImage(sandboxes, {
           row,
           spec: specFor(row, dataset.specs),
           repoDir: join(datasetDir, "repos", row.instance_id),
           image,
           log: options.log,
+          mirror: options.mirror,
         });
         options.log?.(`${built ? "built" : "up to date"}: ${image}`);
         return { instance_id: row.instance_id, image, built };

@@ -1,13 +1,8 @@
 import { createHash } from "node:crypto";
 import { readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
-import type Docker from "dockerode";
-import { BASE_IMAGE, ensureBaseImage } from "../../src/foundation/sandbox/docker/base-image.ts";
-import { DockerSandbox } from "../../src/foundation/sandbox/docker/docker-sandbox.ts";
 import { SandboxError } from "../../src/foundation/sandbox/errors.ts";
-import { imageExists } from "../../src/foundation/sandbox/docker/images.ts";
-import { LABELS } from "../../src/foundation/sandbox/owner.ts";
-import { packDirectory } from "../../src/foundation/sandbox/tar-file.ts";
+import { BASE_IMAGE, type ImageWorkshop, type SandboxBackend } from "../../src/foundation/sandbox/sandbox-backend.ts";
 import { baseCommitCommand } from "./fixture-repo.ts";
 import type { RepoSpec } from "../dataset/repo-spec.ts";
 import type { TaskRow } from "../dataset/task-row.ts";
@@ -81,26 +76,19 @@ export class ImageBuildError extends SandboxError {}
  * top, WORKDIR /testbed. Skips the build when an image of the same recipe digest exists.
  */
 export async function buildLocalInstanceImage(
-  docker: Docker,
-  options: { row: TaskRow; spec: RepoSpec; repoDir: string; image: string; log?: (line: string) => void },
+  sandboxes: SandboxBackend,
+  options: { row: TaskRow; spec: RepoSpec; repoDir: string; image: string; log?: (line: string) => void; mirror?: string },
 ): Promise<{ built: boolean }> {
   const { row, spec, repoDir, image } = options;
+  const workshop = workshopOf(sandboxes);
   const digest = (await treeDigest(repoDir))
     .update(JSON.stringify([RECIPE_VERSION, row.instance_id, row.base_commit, spec]))
     .digest("hex");
-  if (await imageExists(docker, image)) {
-    const labels = (await docker.getImage(image).inspect()).Config?.Labels ?? {};
-    if (labels[DIGEST_LABEL] === digest) return { built: false };
-  }
-  await ensureBaseImage(docker, options.log);
-  const box = await DockerSandbox.create(docker, {
-    image: BASE_IMAGE,
-    network: "none",
-    labels: { [LABELS.role]: "image-build", [LABELS.instance]: row.instance_id },
-  });
+  if ((await workshop.imageLabels(image))?.[DIGEST_LABEL] === digest) return { built: false };
+  await workshop.ensureBaseImage({ log: options.log, mirror: options.mirror });
+  const box = await sandboxes.create({ image: BASE_IMAGE, role: "build", instanceId: row.instance_id });
   try {
-    const container = docker.getContainer(box.id);
-    await container.putArchive(await packDirectory(repoDir, "testbed"), { path: "/" });
+    await workshop.copyDirectory(box, repoDir, "/testbed");
     const result = await box.exec(setupScript(row, spec), { timeoutMs: 600_000 });
     if (result.exitCode !== 0) {
       throw new ImageBuildError(`building ${image} for ${row.instance_id} failed (exit ${result.exitCode}):\n${result.output.slice(-4000)}`, {
@@ -108,21 +96,17 @@ export async function buildLocalInstanceImage(
         image,
       });
     }
-    const [repo, tag = "latest"] = splitImageName(image);
-    await container.commit({
-      repo,
-      tag,
-      changes: ["WORKDIR /testbed", `LABEL ${DIGEST_LABEL}=${digest}`, 'CMD ["/bin/bash"]'],
-    });
+    await workshop.commit(box, image, { workdir: "/testbed", labels: { [DIGEST_LABEL]: digest }, cmd: ["/bin/bash"] });
   } finally {
     await box.remove();
   }
   return { built: true };
 }
 
-/** "registry:5000/a/b:tag" → ["registry:5000/a/b", "tag"]. */
-function splitImageName(image: string): [string, string | undefined] {
-  const slash = image.lastIndexOf("/");
-  const colon = image.lastIndexOf(":");
-  return colon > slash ? [image.slice(0, colon), image.slice(colon + 1)] : [image, undefined];
+/** The back end's image building; local images need a back end with its own image store. */
+export function workshopOf(sandboxes: SandboxBackend): ImageWorkshop {
+  if (!sandboxes.workshop) {
+    throw new ImageBuildError(`the ${sandboxes.name} sandbox back end cannot build images: build them with the docker back end and push them`);
+  }
+  return sandboxes.workshop;
 }

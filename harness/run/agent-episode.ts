@@ -1,37 +1,27 @@
-import type Docker from "dockerode";
 import type { ModelClient } from "../../src/foundation/model/model-client.ts";
-import { DockerSandbox } from "../../src/foundation/sandbox/docker/docker-sandbox.ts";
-import { LABELS } from "../../src/foundation/sandbox/owner.ts";
 import type { ShellSession } from "../../src/foundation/sandbox/sandbox.ts";
+import type { SandboxBackend } from "../../src/foundation/sandbox/sandbox-backend.ts";
 import { runAgent, type AgentConfig, type EpisodeOutcome } from "../../scaffold/agent.ts";
 import { profileTools, type Profile } from "../../scaffold/profiles.ts";
 import type { Templates } from "../../scaffold/templates.ts";
 import type { TrajectoryStep } from "../../scaffold/trajectory.ts";
+import { QUIET_CONDA_ACTIVATE, REPO_ROOT } from "../evaluation/testbed.ts";
 import { selectLogParser } from "../grading/parsers/index.ts";
 import type { RepoSpec } from "../dataset/repo-spec.ts";
 import type { TaskRow } from "../dataset/task-row.ts";
 
-/** The repository inside every SWE-bench instance image. */
-export const REPO_ROOT = "/testbed";
-/** The official images' environment, activated as their eval scripts do (a no-op where absent). */
-const ACTIVATE = "source /opt/miniconda3/bin/activate 2>/dev/null && conda activate testbed 2>/dev/null";
 
 export interface AgentEpisodeOptions {
-  docker: Docker;
+  sandboxes: SandboxBackend;
   row: TaskRow;
   spec: RepoSpec;
   image: string;
-  runId: string;
   model: ModelClient;
   profile: Profile;
   agent: AgentConfig;
   templates: Templates;
   reviewOnSubmit: boolean;
   trajectoryPath: string;
-  network: string;
-  memoryBytes?: number;
-  pidsLimit?: number;
-  cpus?: number;
   signal?: AbortSignal;
   onStep?: (step: TrajectoryStep) => void;
 }
@@ -43,21 +33,12 @@ export interface AgentEpisodeOptions {
  */
 export async function runAgentEpisode(options: AgentEpisodeOptions): Promise<EpisodeOutcome> {
   const { row, spec } = options;
-  const sandbox = await DockerSandbox.create(options.docker, {
-    image: options.image,
-    labels: { [LABELS.run]: options.runId, [LABELS.instance]: row.instance_id, [LABELS.role]: "agent" },
-    user: "root",
-    workdir: REPO_ROOT,
-    network: options.network,
-    memoryBytes: options.memoryBytes,
-    pidsLimit: options.pidsLimit,
-    cpus: options.cpus,
-  });
+  const sandbox = await options.sandboxes.create({ image: options.image, role: "agent", instanceId: row.instance_id });
   let shell: ShellSession | undefined;
   try {
     const head = await sandbox.exec("git rev-parse HEAD", { cwd: REPO_ROOT });
     if (head.exitCode !== 0) throw new Error(`${options.image}: ${REPO_ROOT} is not a git repository: ${head.output.trim()}`);
-    shell = await sandbox.openShell({ init: [ACTIVATE, `cd ${REPO_ROOT}`] });
+    shell = await sandbox.openShell({ init: [QUIET_CONDA_ACTIVATE, `cd ${REPO_ROOT}`] });
     const parser = selectLogParser({ repo: row.repo, rowLogParser: row.log_parser, specLogParser: spec.log_parser });
     const tools = profileTools(options.profile, {
       commandTimeoutMs: options.agent.commandTimeoutSec * 1000,
@@ -67,7 +48,7 @@ export async function runAgentEpisode(options: AgentEpisodeOptions): Promise<Epi
       reviewOnSubmit: options.reviewOnSubmit,
       runTests: {
         testCommand: spec.test_cmd,
-        setup: [`{ ${ACTIVATE} || true; }`],
+        setup: [`{ ${QUIET_CONDA_ACTIVATE} || true; }`],
         parse: (log) => parser.parse(log, "v4"),
         timeoutMs: options.agent.commandTimeoutSec * 1000,
       },

@@ -4,6 +4,8 @@ import { ModelConfig } from "../../src/foundation/model/model-config.ts";
 import { AgentConfig } from "../../scaffold/agent.ts";
 import { Profile } from "../../scaffold/profiles.ts";
 import { Semantics } from "../grading/test-status.ts";
+import type { SandboxBackendConfigInput } from "../../src/foundation/sandbox/sandbox-backend.ts";
+import { REPO_ROOT } from "../evaluation/testbed.ts";
 
 /** Grading runs the task's test suite: about one per core, as the official docs advise. */
 const DEFAULT_GRADE_WORKERS = Math.max(1, Math.min(24, Math.floor(availableParallelism() * 0.75)));
@@ -63,4 +65,20 @@ export type RunConfigInput = z.input<typeof RunConfig>;
 /** What run.json keeps: the config without secrets. */
 export function storedConfig(config: RunConfig): RunConfig {
   return config.model ? { ...config, model: { ...config.model, apiKey: undefined } } : config;
+}
+
+/**
+ * The sandbox back end's configuration for a run: its labels, limits and networks, and the
+ * SWE-bench images' repository as every command's working directory.
+ */
+export function sandboxConfigFor(config: RunConfig): SandboxBackendConfigInput {
+  return {
+    runId: config.runId,
+    memoryBytes: config.memoryBytes,
+    pidsLimit: config.pidsLimit,
+    cpus: config.cpus,
+    network: { agent: config.agentNetwork, grade: config.network },
+    workdir: REPO_ROOT,
+    user: "root",
+  };
 }

@@ -1,13 +1,10 @@
 import { existsSync, readFileSync } from "node:fs";
 import { mkdir } from "node:fs/promises";
-import type Docker from "dockerode";
 import pLimit from "p-limit";
 import { ModelClient } from "../../src/foundation/model/model-client.ts";
 import { ImageUnavailableError, isInfrastructureError } from "../../src/foundation/sandbox/errors.ts";
-import { imageExists, pullImage, removeImage } from "../../src/foundation/sandbox/docker/images.ts";
-import { liveContainers } from "../../src/foundation/sandbox/live-containers.ts";
 import { currentOwner } from "../../src/foundation/sandbox/owner.ts";
-import { reapDeadContainers } from "../../src/foundation/sandbox/docker/reaper.ts";
+import type { SandboxBackend, SandboxBackendConfigInput } from "../../src/foundation/sandbox/sandbox-backend.ts";
 import { writeFileAtomic } from "../../src/foundation/store/atomic-file.ts";
 import { appendJsonl, readJsonl } from "../../src/foundation/store/jsonl.ts";
 import { loadTemplates } from "../../scaffold/templates.ts";
@@ -17,7 +14,7 @@ import { evalScriptFor, withTestExitCode } from "../evaluation/eval-script.ts";
 import { evaluateInstance, LOG_FILES } from "../evaluation/evaluate-instance.ts";
 import { imageFor } from "../images/image-name.ts";
 import { loadPredictions, Prediction } from "../dataset/predictions.ts";
-import { RunConfig, storedConfig, type RunConfigInput } from "./run-config.ts";
+import { RunConfig, sandboxConfigFor, storedConfig, type RunConfigInput } from "./run-config.ts";
 import type { RunEvent, RunEventInput } from "./run-events.ts";
 import { RunLayout } from "./run-layout.ts";
 import { writeRunReport, type RunReport } from "../grading/run-report-file.ts";
@@ -26,7 +23,11 @@ import { writeSummary } from "./summary.ts";
 import type { TaskRow } from "../dataset/task-row.ts";
 
 export interface RunDependencies {
-  docker: Docker;
+  /**
+   * Opens the sandbox back end (the shell's choice, e.g. `openSandboxBackend` with a name),
+   * configured once by the run: its labels, limits and networks.
+   */
+  openSandboxes: (config: SandboxBackendConfigInput) => Promise<SandboxBackend>;
   /** Aborting stops new work; work in flight is abandoned and its containers removed. */
   signal?: AbortSignal;
   onEvent?: (event: RunEvent) => void;
@@ -97,7 +98,8 @@ export async function runBatch(input: RunConfigInput, deps: RunDependencies): Pr
     ),
   );
 
-  await reapDeadContainers(deps.docker);
+  const sandboxes = await deps.openSandboxes(sandboxConfigFor(config));
+  await sandboxes.reapDead();
   /** Graded already, and with this very patch (report.json is written last, patch.diff first). */
   const graded = (row: TaskRow, patch: string): boolean => {
     const dir = layout.logDir(row.instance_id);
@@ -139,11 +141,11 @@ export async function runBatch(input: RunConfigInput, deps: RunDependencies): Pr
   };
 
   const ensureImage = async (row: TaskRow, image: string): Promise<void> => {
-    if (await imageExists(deps.docker, image)) return;
+    if (await sandboxes.hasImage(image)) return;
     emit({ type: "phase_started", instance_id: row.instance_id, phase: "pull" });
     let last = 0;
     try {
-      await pullImage(deps.docker, image, {
+      await sandboxes.pullImage(image, {
         onProgress: (progress) => {
           if (progress.total > 0 && progress.current - last > progress.total / 20) {
             last = progress.current;
@@ -163,21 +165,16 @@ export async function runBatch(input: RunConfigInput, deps: RunDependencies): Pr
     const id = row.instance_id;
     emit({ type: "phase_started", instance_id: id, phase: "agent", worker });
     const outcome = await runAgentEpisode({
-      docker: deps.docker,
+      sandboxes: sandboxes,
       row,
       spec: specFor(row, dataset.specs),
       image,
-      runId: config.runId,
       model: model!,
       profile: config.profile,
       agent: config.agent,
       templates,
       reviewOnSubmit: config.reviewOnSubmit,
       trajectoryPath: layout.trajectory(id),
-      network: config.agentNetwork,
-      memoryBytes: config.memoryBytes,
-      pidsLimit: config.pidsLimit,
-      cpus: config.cpus,
       signal: deps.signal,
       onStep: (step) =>
         emit({
@@ -213,19 +210,14 @@ export async function runBatch(input: RunConfigInput, deps: RunDependencies): Pr
       emit({ type: "note", instance_id: id, message: "the patch changed since it was graded: grading it again" });
     }
     const outcome = await evaluateInstance({
-      docker: deps.docker,
+      sandboxes: sandboxes,
       row,
       prediction,
       image,
       evalScript: script,
       spec,
       logDir: layout.logDir(id),
-      runId: config.runId,
       timeoutSec: config.timeoutSec,
-      network: config.network,
-      memoryBytes: config.memoryBytes,
-      pidsLimit: config.pidsLimit,
-      cpus: config.cpus,
       semantics: config.grading,
     }).catch((error: unknown) => {
       if (isInfrastructureError(error)) throw new InfrastructureFailure("grade", "engine", (error as Error).message);
@@ -267,18 +259,18 @@ export async function runBatch(input: RunConfigInput, deps: RunDependencies): Pr
     } finally {
       if (pulledByUs.has(image) && !config.keepImages) {
         pulledByUs.delete(image);
-        await removeImage(deps.docker, image).catch(() => undefined);
+        await sandboxes.removeImage(image).catch(() => undefined);
       }
     }
   };
 
-  const onAbort = () => void liveContainers.removeAll();
+  const onAbort = () => void sandboxes.removeAll();
   deps.signal?.addEventListener("abort", onAbort);
   try {
     await Promise.all(todo.map((row) => pipelineLimit(() => (deps.signal?.aborted ? undefined : processInstance(row)))));
   } finally {
     deps.signal?.removeEventListener("abort", onAbort);
-    await liveContainers.removeAll();
+    await sandboxes.removeAll();
   }
   const interrupted = deps.signal?.aborted ?? false;
   emit({ type: "run_finished", interrupted });

@@ -13,7 +13,7 @@ import { loadDataset } from "../../harness/dataset/dataset.ts";
 import { FIXTURES_DIR } from "../../harness/images/fixture-repo.ts";
 import { applyImageTemplate, FIXTURE_IMAGE_TEMPLATE } from "../../harness/images/image-name.ts";
 import { runBatch } from "../../harness/run/run-orchestrator.ts";
-import { connectDocker } from "../../src/foundation/sandbox/docker/docker-engine.ts";
+import { openSandboxBackend } from "../../src/foundation/sandbox/open-backend.ts";
 
 const episodes = Number(process.argv[2] ?? 64);
 const steps = Number(process.argv[3] ?? 10);
@@ -49,7 +49,7 @@ try {
       agentNetwork: "none",
       reviewOnSubmit: true,
     },
-    { docker: await connectDocker() },
+    { openSandboxes: (config) => openSandboxBackend("docker", config) },
   );
   const wall = performance.now() - started;
   const used = process.cpuUsage(cpu);

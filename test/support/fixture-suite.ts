@@ -6,7 +6,7 @@ import { loadDataset } from "../../harness/dataset/dataset.ts";
 import { buildFixtureImages } from "../../harness/images/fixture-images.ts";
 import { FIXTURES_DIR, fixtureRepoDir } from "../../harness/images/fixture-repo.ts";
 import type { TaskRow } from "../../harness/dataset/task-row.ts";
-import { connectDocker } from "../../src/foundation/sandbox/docker/docker-engine.ts";
+import { openSandboxBackend } from "../../src/foundation/sandbox/open-backend.ts";
 import type { RecordedEpisode } from "../../src/foundation/model/scripted/recorded-episodes.ts";
 import type { Conversation } from "../../src/foundation/model/scripted/script.ts";
 import { startFakeOpenAI, type FakeOpenAI } from "../../src/foundation/model/scripted/server.ts";
@@ -36,7 +36,7 @@ export function fixtureSuite(name: string) {
   };
   beforeAll(async () => {
     suite.rows = (await loadDataset({ source: FIXTURES_DIR })).rows;
-    await buildFixtureImages(await connectDocker());
+    await buildFixtureImages(await openSandboxBackend("docker"));
     suite.results = mkdtempSync(join(tmpdir(), `bottega-${name}-`));
   });
   afterAll(async () => {

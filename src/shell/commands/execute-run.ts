@@ -1,7 +1,7 @@
 import { runBatch, type RunResult } from "../../../harness/run/run-orchestrator.ts";
-import type { RunConfig } from "../../../harness/run/run-config.ts";
+import { sandboxConfigFor, type RunConfig } from "../../../harness/run/run-config.ts";
 import type { RunEvent } from "../../../harness/run/run-events.ts";
-import { connectDocker } from "../../foundation/sandbox/docker/docker-engine.ts";
+import { openSandboxBackend } from "../../foundation/sandbox/open-backend.ts";
 import { eventLine } from "./event-line.ts";
 import { abortOnSignals, resumeHint } from "./interrupt.ts";
 
@@ -11,7 +11,8 @@ import { abortOnSignals, resumeHint } from "./interrupt.ts";
  * command that resumes it and exits non-zero.
  */
 export async function executeRun(command: string, argv: readonly string[], config: RunConfig): Promise<{ code: number; result: RunResult }> {
-  const docker = await connectDocker();
+  // The engine is asked before the dashboard starts, so a missing one is one clear error.
+  const sandboxes = await openSandboxBackend("docker", sandboxConfigFor(config));
   const dashboard = wantsDashboard(argv) ? (await import("../dashboard/dashboard.tsx")).mountDashboard({ grading: config.grade }) : undefined;
   const interrupt = abortOnSignals(() =>
     dashboard ? dashboard.stopping() : process.stderr.write("\nstopping: no new work; removing this run's containers…\n"),
@@ -22,7 +23,7 @@ export async function executeRun(command: string, argv: readonly string[], confi
     if (line) console.log(line);
   };
   try {
-    const result = await runBatch(config, { docker, signal: interrupt.signal, onEvent }).finally(() => dashboard?.close());
+    const result = await runBatch(config, { openSandboxes: async () => sandboxes, signal: interrupt.signal, onEvent }).finally(() => dashboard?.close());
     const r = result.report;
     if (r) {
       console.log(

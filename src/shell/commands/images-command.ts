@@ -1,7 +1,7 @@
-import { ensureBaseImage, BASE_IMAGE } from "../../foundation/sandbox/docker/base-image.ts";
-import { connectDocker } from "../../foundation/sandbox/docker/docker-engine.ts";
-import { pullImage } from "../../foundation/sandbox/docker/images.ts";
+import { openSandboxBackend } from "../../foundation/sandbox/open-backend.ts";
+import { BASE_IMAGE } from "../../foundation/sandbox/sandbox-backend.ts";
 import { buildFixtureImages } from "../../../harness/images/fixture-images.ts";
+import { workshopOf } from "../../../harness/images/local-instance-image.ts";
 import { loadDataset } from "../../../harness/dataset/dataset.ts";
 import { imageFor } from "../../../harness/images/image-name.ts";
 import { CliUsageError } from "./cli-error.ts";
@@ -30,17 +30,17 @@ export async function run(argv: string[]): Promise<number> {
     throw new CliUsageError(`unknown images action "${action ?? ""}": build-base, build-fixtures or pull`);
   }
   const log = (line: string) => console.log(line);
-  const docker = await connectDocker();
+  const sandboxes = await openSandboxBackend("docker");
   switch (action) {
     case "build-base": {
-      const result = await ensureBaseImage(docker, log);
+      const result = await workshopOf(sandboxes).ensureBaseImage({ log });
       log(result.built ? `built ${BASE_IMAGE} (${result.route})` : `${BASE_IMAGE} already exists`);
       return 0;
     }
     case "build-fixtures": {
-      await ensureBaseImage(docker, log);
+      await workshopOf(sandboxes).ensureBaseImage({ log });
       const started = Date.now();
-      const images = await buildFixtureImages(docker, { datasetDir: parsed.values.dataset, instances: parsed.values.instances, log });
+      const images = await buildFixtureImages(sandboxes, { datasetDir: parsed.values.dataset, instances: parsed.values.instances, log });
       log(`${images.length} fixture images ready (${images.filter((i) => i.built).length} built) in ${((Date.now() - started) / 1000).toFixed(1)} s`);
       return 0;
     }
@@ -51,7 +51,7 @@ export async function run(argv: string[]): Promise<number> {
       for (const row of dataset.rows) {
         const image = imageFor(row, parsed.values["image-template"]);
         try {
-          await pullImage(docker, image, {
+          await sandboxes.pullImage(image, {
             onProgress: (p) => p.total && process.stderr.write(`\r${image}: ${(p.current / 1e6).toFixed(0)}/${(p.total / 1e6).toFixed(0)} MB`),
           });
           process.stderr.write("\n");

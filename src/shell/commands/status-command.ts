@@ -1,11 +1,11 @@
 import { existsSync, readFileSync } from "node:fs";
 import { hostname } from "node:os";
-import Docker from "dockerode";
 import { z } from "zod";
 import { RunEvent } from "../../../harness/run/run-events.ts";
 import { RunLayout } from "../../../harness/run/run-layout.ts";
 import { runStats, type RunStats } from "../../../harness/run/run-stats.ts";
-import { LABELS, ownerIsAlive } from "../../foundation/sandbox/owner.ts";
+import { openSandboxBackend } from "../../foundation/sandbox/open-backend.ts";
+import { ownerIsAlive } from "../../foundation/sandbox/owner.ts";
 import { readJsonl } from "../../foundation/store/jsonl.ts";
 import { activity, counts, duration, percent, perSecond } from "../dashboard/format.ts";
 import { CliUsageError } from "./cli-error.ts";
@@ -123,8 +123,8 @@ async function runState(runId: string, events: readonly RunEvent[], runJson: Run
 /** Owners of this run's containers; undefined when no Docker engine answers. */
 async function containerOwners(runId: string): Promise<string[] | undefined> {
   try {
-    const containers = await new Docker({ timeout: 5000 }).listContainers({ all: true, filters: { label: [`${LABELS.run}=${runId}`] } });
-    return containers.map((c) => c.Labels[LABELS.owner] ?? "");
+    const sandboxes = await (await openSandboxBackend("docker")).list({ runId });
+    return sandboxes.map((sandbox) => sandbox.owner ?? "");
   } catch {
     return undefined;
   }

@@ -8,8 +8,9 @@ import { SandboxError } from "../errors.ts";
 import { imageExists, pullImage } from "./images.ts";
 import { packSingleFile } from "../tar-file.ts";
 
-/** The Python base image the fixture images are built on. */
-export const BASE_IMAGE = "bottega/python-base:3.11";
+import { BASE_IMAGE } from "../sandbox-backend.ts";
+
+export { BASE_IMAGE };
 
 /** Packages the base image carries, whichever route builds it. */
 const DEBIAN_PACKAGES = ["python3", "python3-pytest", "python3-venv", "python3-pip", "python3-setuptools", "git", "patch", "procps"];
@@ -22,8 +23,9 @@ export type BaseImageRoute = "registry" | "debootstrap";
  */
 export async function ensureBaseImage(
   docker: Docker,
-  log: (line: string) => void = () => {},
+  options: { log?: (line: string) => void; mirror?: string } = {},
 ): Promise<{ built: boolean; route?: BaseImageRoute }> {
+  const log = options.log ?? (() => {});
   if (await imageExists(docker, BASE_IMAGE)) return { built: false };
   try {
     await pullImage(docker, "python:3.11-slim");

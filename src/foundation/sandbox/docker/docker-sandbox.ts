@@ -3,7 +3,8 @@ import type { Duplex, Readable } from "node:stream";
 import type Docker from "dockerode";
 import { ContainerSpec } from "../container-spec.ts";
 import { demuxDockerStream } from "./docker-stream.ts";
-import { engineError, SandboxError, SandboxFileNotFound } from "../errors.ts";
+import { SandboxError, SandboxFileNotFound } from "../errors.ts";
+import { engineError } from "../errors.ts";
 import { liveContainers } from "../live-containers.ts";
 import { OutputCollector } from "../output-collector.ts";
 import { currentOwner, LABELS } from "../owner.ts";
@@ -29,10 +30,14 @@ export class DockerSandbox implements Sandbox {
     private readonly container: Docker.Container,
     readonly id: string,
     readonly spec: ContainerSpec,
+    private readonly onRemoved?: (sandbox: DockerSandbox) => void,
   ) {}
 
-  /** Creates and starts a long-lived container (`tail -f /dev/null`, as the official harness). */
-  static async create(docker: Docker, input: ContainerSpec): Promise<DockerSandbox> {
+  /**
+   * Creates and starts a long-lived container (`tail -f /dev/null`, as the official harness).
+   * `onRemoved` is told when the container is removed (the back end's list of live sandboxes).
+   */
+  static async create(docker: Docker, input: ContainerSpec, onRemoved?: (sandbox: DockerSandbox) => void): Promise<DockerSandbox> {
     const spec = ContainerSpec.parse(input);
     const context = { image: spec.image, name: spec.name };
     let container: Docker.Container;
@@ -60,7 +65,7 @@ export class DockerSandbox implements Sandbox {
     } catch (error) {
       throw engineError(error, `creating a container from ${spec.image}`, context);
     }
-    const sandbox = new DockerSandbox(docker, container, container.id, spec);
+    const sandbox = new DockerSandbox(docker, container, container.id, spec, onRemoved);
     liveContainers.add(sandbox);
     try {
       await container.start();
@@ -227,6 +232,7 @@ export class DockerSandbox implements Sandbox {
     } finally {
       if (this.removed) {
         liveContainers.delete(this);
+        this.onRemoved?.(this);
         for (const stream of this.streams) stream.destroy();
         this.streams.clear();
       }

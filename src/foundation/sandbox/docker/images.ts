@@ -1,6 +1,7 @@
 import type Docker from "dockerode";
 import { engineError } from "../errors.ts";
 import { ImageUnavailableError } from "../errors.ts";
+import type { PullProgress } from "../sandbox-backend.ts";
 
 export async function imageExists(docker: Docker, name: string): Promise<boolean> {
   try {
@@ -12,13 +13,6 @@ export async function imageExists(docker: Docker, name: string): Promise<boolean
   }
 }
 
-export interface PullProgress {
-  image: string;
-  status: string;
-  /** Bytes downloaded and total over the layers seen so far (0 when unknown). */
-  current: number;
-  total: number;
-}
 
 /**
  * Pulls an image, reporting progress. A registry that cannot be reached, or an image that does

@@ -1,0 +1,133 @@
+import type Docker from "dockerode";
+import { engineError } from "../errors.ts";
+import { LABELS } from "../owner.ts";
+import type { Sandbox } from "../sandbox.ts";
+import type { ImageWorkshop, PullProgress, SandboxBackend, SandboxBackendConfig, SandboxInfo, SandboxRequest } from "../sandbox-backend.ts";
+import { packDirectory } from "../tar-file.ts";
+import { ensureBaseImage } from "./base-image.ts";
+import { connectDocker } from "./docker-engine.ts";
+import { DockerSandbox } from "./docker-sandbox.ts";
+import { imageExists, pullImage, removeImage } from "./images.ts";
+import { reapDeadContainers } from "./reaper.ts";
+
+/** Opens the local Docker engine (DOCKER_HOST or /var/run/docker.sock), checked to answer. */
+export async function openDockerBackend(config: SandboxBackendConfig): Promise<SandboxBackend> {
+  return new DockerBackend(await connectDocker(), config);
+}
+
+/** Docker names allow [a-zA-Z0-9][a-zA-Z0-9_.-]*. */
+const containerName = (name: string) => name.replace(/[^a-zA-Z0-9_.-]/g, "_");
+
+const info = (id: string, labels: Record<string, string>): SandboxInfo => ({
+  id,
+  runId: labels[LABELS.run],
+  instanceId: labels[LABELS.instance],
+  role: labels[LABELS.role],
+  owner: labels[LABELS.owner],
+});
+
+export class DockerBackend implements SandboxBackend {
+  readonly name = "docker";
+  private readonly live = new Set<Sandbox>();
+  readonly workshop: ImageWorkshop;
+
+  constructor(
+    readonly docker: Docker,
+    readonly config: SandboxBackendConfig,
+  ) {
+    this.workshop = new DockerWorkshop(docker);
+  }
+
+  async create(request: SandboxRequest): Promise<Sandbox> {
+    const labels: Record<string, string> = { [LABELS.role]: request.role };
+    if (this.config.runId !== undefined) labels[LABELS.run] = this.config.runId;
+    if (request.instanceId !== undefined) labels[LABELS.instance] = request.instanceId;
+    const sandbox = await DockerSandbox.create(this.docker, {
+      image: request.image,
+      name: request.name === undefined ? undefined : containerName(request.name),
+      labels,
+      user: this.config.user,
+      workdir: this.config.workdir,
+      network: this.config.network[request.role],
+      memoryBytes: this.config.memoryBytes,
+      pidsLimit: this.config.pidsLimit,
+      cpus: this.config.cpus,
+      platform: this.config.platform,
+    }, (removed) => this.live.delete(removed));
+    this.live.add(sandbox);
+    return sandbox;
+  }
+
+  hasImage(image: string): Promise<boolean> {
+    return imageExists(this.docker, image);
+  }
+
+  pullImage(image: string, options: { onProgress?: (progress: PullProgress) => void } = {}): Promise<void> {
+    return pullImage(this.docker, image, { platform: this.config.platform, onProgress: options.onProgress });
+  }
+
+  removeImage(image: string): Promise<boolean> {
+    return removeImage(this.docker, image);
+  }
+
+  async list(filter: { runId?: string } = {}): Promise<SandboxInfo[]> {
+    const label = filter.runId === undefined ? LABELS.owner : `${LABELS.run}=${filter.runId}`;
+    try {
+      const containers = await this.docker.listContainers({ all: true, filters: { label: [label] } });
+      return containers.map((c) => info(c.Id, c.Labels));
+    } catch (error) {
+      throw engineError(error, "listing containers", {});
+    }
+  }
+
+  async reapDead(): Promise<SandboxInfo[]> {
+    return (await reapDeadContainers(this.docker)).map((dead) => ({ id: dead.id, runId: dead.run, instanceId: dead.instance }));
+  }
+
+  async removeAll(): Promise<void> {
+    await Promise.allSettled([...this.live].map((sandbox) => sandbox.remove()));
+  }
+}
+
+class DockerWorkshop implements ImageWorkshop {
+  constructor(private readonly docker: Docker) {}
+
+  ensureBaseImage(options: { log?: (line: string) => void; mirror?: string } = {}) {
+    return ensureBaseImage(this.docker, options);
+  }
+
+  async imageLabels(image: string): Promise<Record<string, string> | undefined> {
+    if (!(await imageExists(this.docker, image))) return undefined;
+    return (await this.docker.getImage(image).inspect()).Config?.Labels ?? {};
+  }
+
+  async copyDirectory(sandbox: Sandbox, hostDir: string, path: string): Promise<void> {
+    const archive = await packDirectory(hostDir, path.replace(/^\/+/, ""));
+    try {
+      await this.docker.getContainer(sandbox.id).putArchive(archive, { path: "/" });
+    } catch (error) {
+      throw engineError(error, `copying ${hostDir} to ${path}`, { container: sandbox.id });
+    }
+  }
+
+  async commit(sandbox: Sandbox, image: string, options: { workdir?: string; labels?: Record<string, string>; cmd?: string[] } = {}): Promise<void> {
+    const [repo, tag = "latest"] = splitImageName(image);
+    const changes = [
+      ...(options.workdir ? [`WORKDIR ${options.workdir}`] : []),
+      ...Object.entries(options.labels ?? {}).map(([key, value]) => `LABEL ${key}=${value}`),
+      ...(options.cmd ? [`CMD ${JSON.stringify(options.cmd)}`] : []),
+    ];
+    try {
+      await this.docker.getContainer(sandbox.id).commit({ repo, tag, changes });
+    } catch (error) {
+      throw engineError(error, `saving container ${sandbox.id} as ${image}`, { container: sandbox.id, image });
+    }
+  }
+}
+
+/** "registry:5000/a/b:tag" → ["registry:5000/a/b", "tag"]. */
+function splitImageName(image: string): [string, string | undefined] {
+  const slash = image.lastIndexOf("/");
+  const colon = image.lastIndexOf(":");
+  return colon > slash ? [image.slice(0, colon), image.slice(colon + 1)] : [image, undefined];
+}
