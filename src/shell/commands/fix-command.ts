@@ -7,7 +7,7 @@ import { loadDataset } from "../../../harness/dataset/dataset.ts";
 import { AgentConfig } from "../../../scaffold/agent.ts";
 import { loadTemplates } from "../../../scaffold/templates.ts";
 import { ModelClient } from "../../foundation/model/model-client.ts";
-import { BASE_IMAGE } from "../../foundation/sandbox/docker/base-image.ts";
+import { BASE_IMAGE } from "../../foundation/sandbox/sandbox-backend.ts";
 import { ApprovalMode } from "../tui/approval.ts";
 import { FIX_EXIT } from "../tui/exit-codes.ts";
 import { FixSession } from "../tui/fix-session.ts";

@@ -1,7 +1,5 @@
 import type { ModelClient } from "../../foundation/model/model-client.ts";
-import { connectDocker } from "../../foundation/sandbox/docker/docker-engine.ts";
-import { DockerSandbox } from "../../foundation/sandbox/docker/docker-sandbox.ts";
-import { LABELS } from "../../foundation/sandbox/owner.ts";
+import { openSandboxBackend } from "../../foundation/sandbox/open-backend.ts";
 import type { Sandbox, ShellSession } from "../../foundation/sandbox/sandbox.ts";
 import { runAgent, type AgentConfig, type AgentHooks, type EpisodeOutcome } from "../../../scaffold/agent.ts";
 import { salvagePatch } from "../../../scaffold/patch.ts";
@@ -57,14 +55,9 @@ export class FixSession {
   static async open(options: FixSessionOptions): Promise<FixSession> {
     const log = options.log ?? (() => {});
     const record = { ...options.record };
-    const docker = await connectDocker();
+    const sandboxes = await openSandboxBackend("docker", { runId: record.session_id, network: { agent: record.network }, user: "root" });
     log(`starting a container from ${record.image} (network ${record.network})`);
-    const sandbox = await DockerSandbox.create(docker, {
-      image: record.image,
-      labels: { [LABELS.run]: record.session_id, [LABELS.instance]: record.instance_id, [LABELS.role]: "fix" },
-      user: "root",
-      network: record.network,
-    });
+    const sandbox = await sandboxes.create({ image: record.image, role: "agent", instanceId: record.instance_id });
     try {
       const startCommit = record.repo_path ? await bringRepository(sandbox, record, log) : await imageHead(sandbox, record.workdir);
       if (options.resume?.patch) {
