@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { dirname } from "node:path";
 import type { Duplex } from "node:stream";
-import { engineError } from "./errors.ts";
+import { SandboxError } from "./errors.ts";
 import { OutputCollector } from "./output-collector.ts";
 import type { Sandbox, ShellOptions, ShellResult, ShellSession } from "./sandbox.ts";
 
@@ -92,7 +92,9 @@ export class PtyShell implements ShellSession {
     try {
       this.stream = await this.transport.open({ TERM: "dumb", ...this.options.env });
     } catch (error) {
-      throw engineError(error, "starting a shell session", { container: this.transport.id });
+      // Transports map their own failures to typed errors (engine gone, pod gone).
+      if (error instanceof SandboxError) throw error;
+      throw new SandboxError(`starting a shell session: ${(error as Error).message}`, { container: this.transport.id }, { cause: error });
     }
     this.alive = true;
     this.pending = Buffer.alloc(0);
@@ -109,7 +111,7 @@ export class PtyShell implements ShellSession {
     // is discarded.
     this.collector = new OutputCollector(0, 0);
     const marker = await this.sendAndWait([...SESSION_SETUP, ...init].join("; "), 60_000);
-    if (!marker) throw engineError(new Error("the shell exited during its setup"), "starting a shell session", { container: this.transport.id, init });
+    if (!marker) throw new SandboxError("starting a shell session: the shell exited during its setup", { container: this.transport.id, init });
     this.cwd = marker.cwd;
   }
 

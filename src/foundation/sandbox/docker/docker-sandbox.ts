@@ -163,15 +163,20 @@ export class DockerSandbox implements Sandbox {
 
   openShell(options?: ShellOptions): Promise<ShellSession> {
     const open = async (env: Record<string, string>): Promise<Duplex> => {
-      const exec = await this.container.exec({
-        Cmd: SHELL_COMMAND,
-        AttachStdin: true,
-        AttachStdout: true,
-        AttachStderr: true,
-        Tty: true,
-        Env: Object.entries(env).map(([k, v]) => `${k}=${v}`),
-      });
-      const stream = (await exec.start({ hijack: true, stdin: true, Tty: true } as Docker.ExecStartOptions)) as unknown as Duplex;
+      let stream: Duplex;
+      try {
+        const exec = await this.container.exec({
+          Cmd: SHELL_COMMAND,
+          AttachStdin: true,
+          AttachStdout: true,
+          AttachStderr: true,
+          Tty: true,
+          Env: Object.entries(env).map(([k, v]) => `${k}=${v}`),
+        });
+        stream = (await exec.start({ hijack: true, stdin: true, Tty: true } as Docker.ExecStartOptions)) as unknown as Duplex;
+      } catch (error) {
+        throw engineError(error, "starting a shell session", { container: this.id });
+      }
       const tracked = this.track(stream);
       stream.on("close", () => tracked.release());
       return stream;
