@@ -69,7 +69,15 @@ const POD_PATH = /^\/api\/v1\/namespaces\/([^/]+)\/pods(?:\/([^/]+)(?:\/(exec))?
  * only what the Kubernetes sandbox uses: pods (create, get, list and watch by label or field
  * selector, delete) and exec over WebSocket. Pods run as real Docker containers.
  */
-export async function startKubeApiServer(options: { namespace?: string; docker?: Docker } = {}): Promise<KubeApiServer> {
+export async function startKubeApiServer(
+  options: {
+    namespace?: string;
+    docker?: Docker;
+    /** Exec protocols offered, best first: ["v4.channel.k8s.io"] plays a cluster older than 1.30. */
+    execProtocols?: string[];
+  } = {},
+): Promise<KubeApiServer> {
+  const protocols = options.execProtocols ?? EXEC_PROTOCOLS;
   const namespace = options.namespace ?? "bottega-test";
   const namespaces = new Set(["default", namespace]);
   const docker = options.docker ?? new Docker();
@@ -191,7 +199,7 @@ export async function startKubeApiServer(options: { namespace?: string; docker?:
     socket.on("close", () => sockets.delete(socket));
   });
 
-  const wss = new WebSocketServer({ noServer: true, handleProtocols: (offered) => EXEC_PROTOCOLS.find((p) => offered.has(p)) ?? false });
+  const wss = new WebSocketServer({ noServer: true, handleProtocols: (offered) => protocols.find((p) => offered.has(p)) ?? false });
   server.on("upgrade", (request: IncomingMessage, socket: Socket, head: Buffer) => {
     const url = new URL(request.url ?? "/", "https://127.0.0.1");
     requests.push(`${request.method} ${url.pathname}`);
@@ -206,7 +214,7 @@ export async function startKubeApiServer(options: { namespace?: string; docker?:
     const pod = registry.get(ns, name);
     if (!pod) return refuse(404, `pods "${name}" not found`);
     const offered = (request.headers["sec-websocket-protocol"] ?? "").split(",").map((p) => p.trim());
-    if (!EXEC_PROTOCOLS.some((p) => offered.includes(p))) return refuse(400, `no supported subprotocol in "${offered.join(", ")}": this server speaks ${EXEC_PROTOCOLS.join(", ")}`);
+    if (!protocols.some((p) => offered.includes(p))) return refuse(400, `no supported subprotocol in "${offered.join(", ")}": this server speaks ${protocols.join(", ")}`);
     const flag = (key: string) => ["true", "1"].includes(url.searchParams.get(key) ?? "");
     const exec = { command: url.searchParams.getAll("command"), stdin: flag("stdin"), stdout: flag("stdout"), stderr: flag("stderr"), tty: flag("tty") };
     if (exec.command.length === 0) return refuse(400, "you must specify at least one command for the container");
@@ -214,6 +222,7 @@ export async function startKubeApiServer(options: { namespace?: string; docker?:
     const containerName = url.searchParams.get("container") ?? pod.spec.containers[0]!.name;
     if (!pod.spec.containers.some((c) => c.name === containerName)) return refuse(400, `container ${containerName} is not valid for pod ${name}`);
     const container = runner.container(ns, name);
+    if (pod.status.phase === "Succeeded" || pod.status.phase === "Failed") return refuse(400, `cannot exec into a container in a completed pod; current phase is ${pod.status.phase}`);
     if (!container || pod.status.phase !== "Running") return refuse(400, `unable to upgrade connection: container not found ("${containerName}")`);
     wss.handleUpgrade(request, socket, head, (ws) => void bridgeExec(container, exec, ws).catch(() => ws.terminate()));
   });

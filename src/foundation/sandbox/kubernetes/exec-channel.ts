@@ -83,8 +83,10 @@ export async function openExec(
         }
         const status = response.statusCode ?? 0;
         const what = `starting a command in pod ${target.pod}`;
-        if (status === 404) reject(new ContainerGoneError(`${what}: the pod is gone (${message})`, context));
-        else if (status === 429 || status >= 500) reject(new EngineUnavailableError(`${what}: the API server answered ${status} (${message})`, context));
+        // 400 for a pod whose container has ended (deadline, OOM, eviction): gone as much as a deleted one.
+        if (status === 404 || (status === 400 && /completed pod|container not found/.test(message))) {
+          reject(new ContainerGoneError(`${what}: the pod is gone (${message})`, context));
+        } else if (status === 429 || status >= 500) reject(new EngineUnavailableError(`${what}: the API server answered ${status} (${message})`, context));
         else reject(new SandboxError(`${what}: HTTP ${status}: ${message}`, context));
       });
     });

@@ -29,6 +29,8 @@ export interface KubernetesSandboxOptions {
   template?: PodTemplate;
   activeDeadlineSeconds?: number;
   startTimeoutMs?: number;
+  /** Told when the pod is deleted (the back end's list of live sandboxes). */
+  onRemoved?: (sandbox: KubernetesSandbox) => void;
 }
 
 /**
@@ -45,6 +47,7 @@ export class KubernetesSandbox implements Sandbox {
     private readonly kube: KubeConnection,
     readonly id: string,
     readonly spec: ContainerSpec,
+    private readonly onRemoved?: (sandbox: KubernetesSandbox) => void,
   ) {}
 
   /** The pod's name (the sandbox id). */
@@ -63,7 +66,7 @@ export class KubernetesSandbox implements Sandbox {
       activeDeadlineSeconds: options.activeDeadlineSeconds,
     });
     const created = await createPodWithRetry(kube, manifest, () => podName(spec.labels ?? {}, suffix()));
-    const sandbox = new KubernetesSandbox(kube, created.metadata!.name!, spec);
+    const sandbox = new KubernetesSandbox(kube, created.metadata!.name!, spec, options.onRemoved);
     liveContainers.add(sandbox);
     try {
       await awaitPodRunning(kube, created, options.startTimeoutMs ?? DEFAULT_START_TIMEOUT_MS);
@@ -236,6 +239,7 @@ export class KubernetesSandbox implements Sandbox {
     } finally {
       if (this.removed) {
         liveContainers.delete(this);
+        this.onRemoved?.(this);
         for (const channel of this.channels) channel.close();
         this.channels.clear();
       }
