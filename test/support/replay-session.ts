@@ -121,7 +121,7 @@ export class ReplaySession implements SessionPort {
         messages_added: [],
         temporary_messages: [],
         response: { content: recorded.thought, reasoning_content: null, tool_calls: [], finish_reason: "tool_calls", raw: null },
-        usage: { prompt_tokens: 1000 * n, completion_tokens: 50, cached_prompt_tokens: null },
+        usage: { prompt_tokens: 300 * n, completion_tokens: 50, cached_prompt_tokens: null },
         model_latency_ms: 1,
         attempts: 1,
         max_tokens: 4096,
