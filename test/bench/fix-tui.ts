@@ -81,7 +81,7 @@ async function measure(stepCount: number) {
     stderr: stdout as never,
     exitOnCtrlC: false,
     patchConsole: false,
-    incrementalRendering: true, // as run-tui.tsx
+    // The same options as run-tui.tsx (ink 6.8's incrementalRendering repeats a full-width last row in tmux).
     onRender: ({ renderTime }) => frames.push(renderTime),
   });
   const replayStarted = performance.now();

@@ -10,7 +10,7 @@ export async function runTui(session: FixSession, options: { approval: ApprovalM
   await session.discoverModel();
   const controller = new FixController(session, options.approval, { exportHint: options.exportHint });
   // Ctrl-C is a key here (first stops, second quits); the terminal's SIGINT would skip cleanup.
-  const app = render(<FixApp controller={controller} theme={themeFor()} network={session.record.network} />, { exitOnCtrlC: false, patchConsole: false, incrementalRendering: true });
+  const app = render(<FixApp controller={controller} theme={themeFor()} network={session.record.network} />, { exitOnCtrlC: false, patchConsole: false });
   controller.start();
   const code = await controller.done;
   app.unmount();
