@@ -1,31 +1,22 @@
 import type { ChatCompletionMessageParam } from "openai/resources/chat/completions";
-import { z } from "zod";
 import type { ModelClient } from "../src/foundation/model/model-client.ts";
 import { ContextLengthError, ModelCallAbortedError } from "../src/foundation/model/model-errors.ts";
 import { toAssistantParam, type ModelCallResult } from "../src/foundation/model/model-result.ts";
 import { isInfrastructureError } from "../src/foundation/sandbox/errors.ts";
 import type { Sandbox, ShellSession } from "../src/foundation/sandbox/sandbox.ts";
-import { parseAction } from "./actions/parse-action.ts";
+import { parseAction, type ParseOutcome } from "./actions/parse-action.ts";
+import type { AgentConfig } from "./agent-config.ts";
+import { loadBundleSet } from "./bundles/bundle-set.ts";
+import { commandDocsOfTools, renderCommandDocs, renderXmlFunctionDocs, withBundleDocs, XML_CALL_FORMAT } from "./command-docs.ts";
+import { processHistory } from "./history-processors.ts";
+import { renderJinja } from "./jinja.ts";
 import { salvagePatch } from "./patch.ts";
-import { clipObservation, render, type Templates } from "./templates.ts";
+import { renderObservation, type Templates } from "./templates.ts";
 import { functionTools, textToolDocs } from "./tool-schema.ts";
 import type { Tool, ToolContext, ToolResult } from "./tools/tool.ts";
 import { conversation, saveTrajectory, snakeCaseKeys, TRAJECTORY_FORMAT, type ExitStatus, type Trajectory, type TrajectoryStep } from "./trajectory.ts";
 
-export const AgentConfig = z.object({
-  /** "tools": native function calling (Hermes blocks in content accepted too); "text": fenced blocks. */
-  actionFormat: z.enum(["tools", "text"]).default("tools"),
-  /** Model calls per episode. */
-  stepLimit: z.number().int().positive().default(100),
-  wallTimeSec: z.number().positive().default(3600),
-  commandTimeoutSec: z.number().positive().default(300),
-  maxConsecutiveTimeouts: z.number().int().positive().default(3),
-  /** Consecutive replies without a usable action before the episode ends exit_format. */
-  maxFormatErrors: z.number().int().positive().default(3),
-  /** Longer observations are cut to head + tail (the trajectory keeps them whole). */
-  maxObservationChars: z.number().int().positive().default(20_000),
-});
-export type AgentConfig = z.infer<typeof AgentConfig>;
+export { AgentConfig } from "./agent-config.ts";
 
 export interface AgentTask {
   id: string;
@@ -42,8 +33,9 @@ export interface AgentEpisode {
   shell: ShellSession;
   tools: Tool[];
   model: ModelClient;
-  templates: Templates;
   config: AgentConfig;
+  /** Templates that replace the configuration's (`--templates FILE`). */
+  templates?: Partial<Templates>;
   /** More settings to record in the trajectory (profile, model, sampling…), beside the agent's. */
   recordConfig?: Record<string, unknown>;
   /** Written after every step; omit to keep the trajectory in memory only. */
@@ -100,26 +92,26 @@ function modelFailure(error: unknown): EpisodeEnd {
 
 /**
  * The ReAct loop: ask the model, parse one action, run it, append the observation, repeat until
- * `submit` or a limit. The history is append-only (the request of step n+1 starts with the exact
- * messages of step n) so the server's prefix cache always hits; format errors stay in it.
+ * `submit` or a limit. Without a history processor the history is append-only (the request of
+ * step n+1 starts with the exact messages of step n), so the server's prefix cache always hits.
+ * A reply without a usable action is answered with the format error: in "temporary" mode
+ * (SWE-agent's requery) both are dropped once a valid reply comes, in "kept" mode they stay.
  * Whatever ends the episode, the patch is salvaged from the sandbox.
  */
 export async function runAgent(episode: AgentEpisode): Promise<EpisodeOutcome> {
-  const { task, tools, model, templates, config, signal } = episode;
+  const { task, tools, model, config, signal } = episode;
+  const templates: Templates = { ...config.templates, ...episode.templates };
   const toolSchemas = config.actionFormat === "tools" ? functionTools(tools) : [];
-  const system =
-    config.actionFormat === "text"
-      ? templates.system + render(templates.textModeSystemSuffix, { tool_docs: textToolDocs(tools) })
-      : templates.system;
   const hooks = episode.hooks ?? {};
+  const system = systemPrompt(templates, config, tools, task);
   const messages: ChatCompletionMessageParam[] = [
-    { role: "system", content: system },
-    { role: "user", content: render(templates.instance, { working_dir: task.repoRoot, problem_statement: task.problemStatement }) },
+    { role: config.convertSystemToUser ? "user" : "system", content: system },
+    { role: "user", content: renderJinja(templates.instance_template, templateValues(config, task, system), "instance_template") },
   ];
   const trajectory: Trajectory = episode.resume ? { ...episode.resume, steps: [...episode.resume.steps], exit_status: null, exit_message: null, finished_at: null } : {
     format: TRAJECTORY_FORMAT,
     instance_id: task.id,
-    config: snakeCaseKeys({ agent: config, ...episode.recordConfig }) as Record<string, unknown>,
+    config: snakeCaseKeys({ agent: { ...config, templates }, ...episode.recordConfig }) as Record<string, unknown>,
     task: { problem_statement: task.problemStatement, repo_root: task.repoRoot, base_commit: task.baseCommit ?? null, start_commit: task.startCommit },
     tools: toolSchemas,
     initial_messages: [...messages] as Trajectory["initial_messages"],
@@ -141,9 +133,12 @@ export async function runAgent(episode: AgentEpisode): Promise<EpisodeOutcome> {
   const deadline = Date.now() + config.wallTimeSec * 1000;
   let formatErrors = 0;
   let timeouts = 0;
+  // SWE-agent's requery: the failed reply and its error, sent once after the history.
+  let temporary: ChatCompletionMessageParam[] = [];
   let end: EpisodeEnd | undefined;
 
   try {
+    if (Object.keys(config.envVariables).length > 0) await episode.shell.run(exportLine(config.envVariables), { timeoutMs: 30_000 });
     for (let step = firstStep; ; step++) {
       if (signal?.aborted) throw new EpisodeEnd("exit_interrupted", "stopped by the user");
       if (step >= firstStep + config.stepLimit) throw new EpisodeEnd("exit_step_limit", `reached the limit of ${config.stepLimit} steps`);
@@ -152,10 +147,10 @@ export async function runAgent(episode: AgentEpisode): Promise<EpisodeOutcome> {
       deliverUserMessages(hooks, messages, trajectory);
       stepSignal = hooks.stepSignal?.();
       const callSignal = stepSignal && signal ? AbortSignal.any([signal, stepSignal]) : (stepSignal ?? signal);
-      const messageCount = messages.length;
+      const request = [...processHistory(messages.map(historyEntry), config.historyProcessors), ...temporary];
       let reply: ModelCallResult;
       try {
-        reply = await model.complete({ messages, tools: toolSchemas.length > 0 ? toolSchemas : undefined, signal: callSignal, onDelta: hooks.onDelta });
+        reply = await model.complete({ messages: request, tools: toolSchemas.length > 0 ? toolSchemas : undefined, signal: callSignal, onDelta: hooks.onDelta });
       } catch (error) {
         // Nothing was appended, so the conversation is still valid: wait and ask again.
         if (error instanceof ModelCallAbortedError && stepSignal?.aborted && !signal?.aborted) {
@@ -164,72 +159,44 @@ export async function runAgent(episode: AgentEpisode): Promise<EpisodeOutcome> {
         }
         throw modelFailure(error);
       }
-      messages.push(toAssistantParam(reply.message));
-      const parsed = parseAction(reply, tools, config.actionFormat);
-      const record: TrajectoryStep = {
-        step,
-        message_count: messageCount,
-        messages_added: [],
-        temporary_messages: [],
-        response: { content: reply.message.content, reasoning_content: null, tool_calls: reply.message.toolCalls, finish_reason: reply.finishReason, raw: reply.raw },
-        usage: reply.usage && { prompt_tokens: reply.usage.promptTokens, completion_tokens: reply.usage.completionTokens, cached_prompt_tokens: reply.usage.cachedPromptTokens },
-        model_latency_ms: reply.latencyMs,
-        attempts: reply.attempts,
-        max_tokens: reply.maxTokens,
-        thought: parsed.ok ? parsed.thought : null,
-        action: parsed.ok ? { tool: parsed.action.name, args: parsed.action.args, source: parsed.action.source } : null,
-        format_error: parsed.ok ? null : { code: parsed.error.code, message: parsed.error.detail },
-        observation: null,
-        observation_sent: null,
-        tool_ms: 0,
-      };
+      const parsed = parseAction(reply, tools, config.actionFormat, { formatErrorTemplate: templates.format_error_template ?? undefined, xml: config.xml });
+      const record = stepRecord(step, request.length, reply, parsed);
+      const assistant = assistantTurn(reply);
 
-      let result: ToolResult;
-      if (parsed.ok) {
+      let text: string;
+      let result: ToolResult | undefined;
+      if (parsed.ok || parsed.toolError) {
         formatErrors = 0;
         const started = Date.now();
-        const tool = tools.find((t) => t.name === parsed.action.name)!;
-        const verdict = hooks.approve ? await hooks.approve({ tool: parsed.action.name, args: parsed.action.args }, step) : { approved: true as const };
-        if (stepSignal?.aborted) {
-          result = { output: INTERRUPTED, isError: true };
-        } else if (!verdict.approved) {
-          const feedback = verdict.feedback?.trim();
-          result = { output: `The user rejected this action.${feedback ? ` Their feedback: ${feedback}` : ""}`, isError: true };
-        } else {
-          hooks.onAction?.({ tool: parsed.action.name, args: parsed.action.args }, step);
-          try {
-            result = await tool.run(parsed.action.args, context);
-          } catch (error) {
-            if (isInfrastructureError(error)) throw new EpisodeEnd("exit_env", `the sandbox failed: ${(error as Error).message}`);
-            result = { output: `The tool failed: ${(error as Error).message}`, isError: true };
-          }
-          if (stepSignal?.aborted) result = { output: `${result.output}${result.output && !result.output.endsWith("\n") ? "\n" : ""}${INTERRUPTED}`, isError: true };
-        }
+        result = parsed.ok ? await runApproved(parsed.action, step) : { output: `${parsed.error.detail}\n`, isError: true };
         record.tool_ms = Date.now() - started;
         record.observation = result.output;
         timeouts = result.timedOut ? timeouts + 1 : 0;
+        text = renderObservation(result.output, templates, { working_dir: task.repoRoot });
       } else {
         formatErrors++;
-        result = { output: parsed.error.message, isError: true };
+        text = parsed.error.message;
       }
-
-      const text = parsed.ok
-        ? render(templates.observation, { observation: result.output === "" ? templates.emptyObservation : clipObservation(result.output, config.maxObservationChars, templates) })
-        : result.output;
       record.observation_sent = text;
       // A native tool call is answered by a tool message with its id (every id, so the API
       // never sees an unanswered call); anything else by a user message.
       const calls = reply.message.toolCalls;
       const answers: ChatCompletionMessageParam[] =
         calls.length > 0 ? calls.map((call) => ({ role: "tool", tool_call_id: call.id, content: text })) : [{ role: "user", content: text }];
-      messages.push(...answers);
-      record.messages_added = messages.slice(messageCount) as TrajectoryStep["messages_added"];
+      if (result === undefined && config.formatErrorTurns === "temporary") {
+        temporary = [assistant, ...answers];
+        record.temporary_messages = temporary as TrajectoryStep["temporary_messages"];
+      } else {
+        temporary = [];
+        record.messages_added = [assistant, ...answers] as TrajectoryStep["messages_added"];
+        messages.push(assistant, ...answers);
+      }
       trajectory.steps.push(record);
       episode.onStep?.(record);
       if (episode.trajectoryPath) await saveTrajectory(episode.trajectoryPath, trajectory);
 
       if (stepSignal?.aborted && !signal?.aborted) await hooks.waitForUser?.();
-      if (result.submitted) throw new EpisodeEnd("submitted", "the agent submitted");
+      if (result?.submitted) throw new EpisodeEnd("submitted", "the agent submitted");
       if (formatErrors >= config.maxFormatErrors) throw new EpisodeEnd("exit_format", `${formatErrors} replies in a row had no usable action`);
       if (timeouts >= config.maxConsecutiveTimeouts) throw new EpisodeEnd("exit_command_timeout", `${timeouts} commands in a row timed out`);
     }
@@ -251,6 +218,91 @@ export async function runAgent(episode: AgentEpisode): Promise<EpisodeOutcome> {
   trajectory.finished_at = new Date().toISOString();
   if (episode.trajectoryPath) await saveTrajectory(episode.trajectoryPath, trajectory);
   return { exitStatus: end.status, exitMessage: end.message, patch, trajectory };
+
+  /** The action, once the user (if one is watching) approves it; what it printed is the observation. */
+  async function runApproved(action: { name: string; args: Record<string, unknown> }, step: number): Promise<ToolResult> {
+    const tool = tools.find((t) => t.name === action.name)!;
+    const verdict = hooks.approve ? await hooks.approve({ tool: action.name, args: action.args }, step) : { approved: true as const };
+    if (stepSignal?.aborted) return { output: INTERRUPTED, isError: true };
+    if (!verdict.approved) {
+      const feedback = verdict.feedback?.trim();
+      return { output: `The user rejected this action.${feedback ? ` Their feedback: ${feedback}` : ""}`, isError: true };
+    }
+    hooks.onAction?.({ tool: action.name, args: action.args }, step);
+    let result: ToolResult;
+    try {
+      result = await tool.run(action.args, context);
+    } catch (error) {
+      if (isInfrastructureError(error)) throw new EpisodeEnd("exit_env", `the sandbox failed: ${(error as Error).message}`);
+      result = { output: `The tool failed: ${(error as Error).message}`, isError: true };
+    }
+    if (stepSignal?.aborted) result = { output: `${result.output}${result.output && !result.output.endsWith("\n") ? "\n" : ""}${INTERRUPTED}`, isError: true };
+    return result;
+  }
+}
+
+/** The system prompt; in XML and text modes the tools are documented in it unless the template does so itself. */
+function systemPrompt(templates: Templates, config: AgentConfig, tools: Tool[], task: AgentTask): string {
+  let docs = commandDocsOfTools(tools);
+  if (config.bundles.checkout !== null) docs = withBundleDocs(docs, loadBundleSet(config.bundles.checkout, config.bundles.paths.map((path) => ({ path }))));
+  const source = templates.system_template;
+  const values = { ...templateValues(config, task, ""), command_docs: renderCommandDocs(docs) };
+  let system = renderJinja(source, values, "system_template");
+  const documented = source.includes("command_docs");
+  if (config.actionFormat === "xml" && !documented && !source.includes("<function=")) {
+    system += `\n\nYou have access to the following functions:\n\n${renderXmlFunctionDocs(docs)}\n\n\n${XML_CALL_FORMAT}`;
+  }
+  if (config.actionFormat === "text" && !documented && !source.includes("```")) system += `\n\nYou can use these tools:\n\n${textToolDocs(tools)}`;
+  return system;
+}
+
+/** What every template may use (SWE-agent's format dict): the task, the state, the env variables. */
+function templateValues(config: AgentConfig, task: AgentTask, system: string): Record<string, unknown> {
+  return { ...config.envVariables, working_dir: task.repoRoot, problem_statement: task.problemStatement, repo: task.repoRoot.replace(/^\//, ""), system };
+}
+
+/** The observation messages (the task and every answer) are what history processors may shorten. */
+function historyEntry(message: ChatCompletionMessageParam): { message: ChatCompletionMessageParam; observation: boolean } {
+  return { message, observation: message.role === "user" || message.role === "tool" };
+}
+
+/** The model's turn as it goes back into the history: a reasoning parser's text restored in front, as the model wrote it. */
+function assistantTurn(reply: ModelCallResult): ChatCompletionMessageParam {
+  const turn = toAssistantParam(reply.message);
+  const reasoning = reply.message.reasoningContent;
+  if (reasoning) turn.content = `<think>${reasoning}</think>${reply.message.content ?? ""}`;
+  return turn;
+}
+
+function stepRecord(step: number, messageCount: number, reply: ModelCallResult, parsed: ParseOutcome): TrajectoryStep {
+  return {
+    step,
+    message_count: messageCount,
+    messages_added: [],
+    temporary_messages: [],
+    response: {
+      content: reply.message.content,
+      reasoning_content: reply.message.reasoningContent ?? null,
+      tool_calls: reply.message.toolCalls,
+      finish_reason: reply.finishReason,
+      raw: reply.raw,
+    },
+    usage: reply.usage && { prompt_tokens: reply.usage.promptTokens, completion_tokens: reply.usage.completionTokens, cached_prompt_tokens: reply.usage.cachedPromptTokens },
+    model_latency_ms: reply.latencyMs,
+    attempts: reply.attempts,
+    max_tokens: reply.maxTokens,
+    thought: parsed.ok ? parsed.thought : null,
+    action: parsed.ok ? { tool: parsed.action.name, args: parsed.action.args, source: parsed.action.source } : null,
+    format_error: parsed.ok ? null : { code: parsed.error.code, message: parsed.error.detail },
+    observation: null,
+    observation_sent: null,
+    tool_ms: 0,
+  };
+}
+
+/** `export K='v' …` for the shell. */
+function exportLine(variables: Record<string, string>): string {
+  return `export ${Object.entries(variables).map(([key, value]) => `${key}='${value.replaceAll("'", "'\\''")}'`).join(" ")}`;
 }
 
 /**

@@ -19,7 +19,7 @@ export interface AgentEpisodeOptions {
   model: ModelClient;
   profile: Profile;
   agent: AgentConfig;
-  templates: Templates;
+  templates?: Partial<Templates>;
   reviewOnSubmit: boolean;
   trajectoryPath: string;
   signal?: AbortSignal;

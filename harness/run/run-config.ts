@@ -2,6 +2,7 @@ import { availableParallelism } from "node:os";
 import { z } from "zod";
 import { ModelConfig } from "../../src/foundation/model/model-config.ts";
 import { AgentConfig } from "../../scaffold/agent.ts";
+import { loadConfiguration } from "../../scaffold/config/swe-agent-config.ts";
 import { Profile } from "../../scaffold/profiles.ts";
 import { Semantics } from "../grading/test-status.ts";
 import type { SandboxBackendConfigInput } from "../../src/foundation/sandbox/sandbox-backend.ts";
@@ -28,7 +29,8 @@ export const RunConfig = z
     /** model_name_or_path written into predictions; default: the served model id. */
     modelName: z.string().optional(),
     profile: Profile.default("swe-agent"),
-    agent: AgentConfig.prefault({}),
+    /** Default: the davinci-dev configuration (configs/davinci-dev.yaml). */
+    agent: AgentConfig.prefault(() => loadConfiguration("davinci-dev").agent),
     templatesPath: z.string().optional(),
     reviewOnSubmit: z.boolean().default(true),
     grade: z.boolean().default(true),

@@ -13,9 +13,9 @@ import { join } from "node:path";
 import { loadDataset } from "../../harness/dataset/dataset.ts";
 import { FIXTURES_DIR } from "../../harness/images/fixture-repo.ts";
 import { applyImageTemplate, FIXTURE_IMAGE_TEMPLATE } from "../../harness/images/image-name.ts";
-import { runAgent, AgentConfig } from "../../scaffold/agent.ts";
+import { runAgent } from "../../scaffold/agent.ts";
 import { profileTools } from "../../scaffold/profiles.ts";
-import { DEFAULT_TEMPLATES } from "../../scaffold/templates.ts";
+import { loadConfiguration } from "../../scaffold/config/swe-agent-config.ts";
 import { ModelClient } from "../../src/foundation/model/model-client.ts";
 import { connectDocker } from "../../src/foundation/sandbox/docker/docker-engine.ts";
 import { DockerSandbox } from "../../src/foundation/sandbox/docker/docker-sandbox.ts";
@@ -38,8 +38,7 @@ try {
     shell,
     tools: profileTools("swe-agent", { commandTimeoutMs: 60_000, startCommit, reviewOnSubmit: true }),
     model,
-    templates: DEFAULT_TEMPLATES,
-    config: AgentConfig.parse({ stepLimit: steps + 5 }),
+    config: { ...loadConfiguration("tools").agent, stepLimit: steps + 5 },
     trajectoryPath: join(mkdtempSync(join(tmpdir(), "bench-")), "trajectory.json"),
   });
   const wall = performance.now() - started;

@@ -195,12 +195,8 @@ export class ModelClient {
         `/tokenize counted ${prompt.tokens} prompt tokens, max_model_len is ${maxModelLen}`,
       );
     }
-    let maxTokens = completionBudget({
-      cap: request.maxTokens ?? this.config.sampling.maxTokens,
-      maxModelLen,
-      promptTokens: prompt.tokens,
-      margin: this.config.contextMarginTokens,
-    });
+    const cap = request.maxTokens ?? this.config.sampling.maxTokens;
+    let maxTokens = cap === null ? null : completionBudget({ cap, maxModelLen, promptTokens: prompt.tokens, margin: this.config.contextMarginTokens });
 
     let attempts = 0;
     const url = this.config.baseURL;
@@ -220,7 +216,7 @@ export class ModelClient {
       if (!error.promptFits) throw error;
       const left = error.maxContextTokens - error.promptTokens!;
       // Retrying with the same (or a larger) max_tokens would fail the same way.
-      if (left >= maxTokens) throw error;
+      if (maxTokens === null || left >= maxTokens) throw error;
       maxTokens = left;
       outcome = await send(); // a second ContextLengthError propagates: never loop on it
     }
@@ -235,7 +231,7 @@ export class ModelClient {
     };
   }
 
-  private requestBody(model: string, request: ModelRequest, maxTokens: number): ChatCompletionCreateParamsNonStreaming {
+  private requestBody(model: string, request: ModelRequest, maxTokens: number | null): ChatCompletionCreateParamsNonStreaming {
     const { sampling } = this.config;
     const tools = request.tools && request.tools.length > 0 ? request.tools : undefined;
     // Extra (vLLM-only) fields travel as unknown body keys, which the openai package sends as-is.
@@ -246,8 +242,8 @@ export class ModelClient {
       ...(tools ? { tools, tool_choice: request.toolChoice ?? "auto" } : {}),
       temperature: sampling.temperature,
       top_p: sampling.topP,
-      seed: sampling.seed,
-      max_tokens: maxTokens,
+      ...(sampling.seed === null ? {} : { seed: sampling.seed }),
+      ...(maxTokens === null ? {} : { max_tokens: maxTokens }),
     };
   }
 
@@ -304,9 +300,16 @@ function fromCompletion(completion: ChatCompletion): AttemptOutcome {
   }
   return {
     model: completion.model,
-    message: { content: choice.message.content ?? null, toolCalls: toToolCalls(choice.message.tool_calls) },
+    message: { content: choice.message.content ?? null, toolCalls: toToolCalls(choice.message.tool_calls), reasoningContent: reasoningOf(choice.message) },
     finishReason: choice.finish_reason ?? null,
     usage: toUsage(completion.usage),
     raw: completion,
   };
+}
+
+/** vLLM's reasoning parser output: `reasoning_content` (older builds) or `reasoning`. */
+function reasoningOf(message: object): string | null {
+  const fields = message as { reasoning_content?: unknown; reasoning?: unknown };
+  const value = fields.reasoning_content ?? fields.reasoning;
+  return typeof value === "string" ? value : null;
 }

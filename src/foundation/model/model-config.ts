@@ -8,9 +8,14 @@ export const SamplingConfig = z.object({
   /** Greedy by default: evaluation runs should be reproducible. */
   temperature: z.number().min(0).default(0),
   topP: z.number().gt(0).max(1).default(1),
-  seed: z.number().int().default(0),
-  /** Upper bound on completion tokens; the value sent is also bounded by the context left. */
-  maxTokens: z.number().int().positive().default(4096),
+  /** Null: not sent (SWE-agent sends none). */
+  seed: z.number().int().nullable().default(0),
+  /**
+   * Upper bound on completion tokens; the value sent is also bounded by the context left. Null:
+   * no max_tokens is sent and the server's default applies (about the rest of the context), as
+   * SWE-agent does for a vLLM model.
+   */
+  maxTokens: z.number().int().positive().nullable().default(4096),
 });
 export type SamplingConfig = z.infer<typeof SamplingConfig>;
 

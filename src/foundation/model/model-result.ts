@@ -12,6 +12,8 @@ export type ToolCall = z.infer<typeof ToolCall>;
 export const AssistantMessage = z.object({
   content: z.string().nullable(),
   toolCalls: z.array(ToolCall),
+  /** What a server's reasoning parser split off the reply (vLLM `reasoning_content`). */
+  reasoningContent: z.string().nullable().optional(),
 });
 export type AssistantMessage = z.infer<typeof AssistantMessage>;
 
@@ -33,8 +35,8 @@ export const ModelCallResult = z.object({
   latencyMs: z.number(),
   /** HTTP requests made for this call, retries and the context-shrink retry included. */
   attempts: z.number().int().positive(),
-  /** max_tokens on the request that succeeded. */
-  maxTokens: z.number().int().positive(),
+  /** max_tokens on the request that succeeded; null when none was sent. */
+  maxTokens: z.number().int().positive().nullable(),
   /** The prompt size this client budgeted with, and where the number came from. */
   promptTokenCount: z.object({ tokens: z.number().int(), source: z.enum(["tokenize", "estimate"]) }),
   /** Non-streaming: the response JSON. Streaming: the parsed chunks in arrival order. */

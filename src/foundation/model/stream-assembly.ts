@@ -14,6 +14,7 @@ export interface AssembledStream {
  */
 export class StreamAssembler {
   private content: string[] = [];
+  private reasoning: string[] = [];
   private sawContent = false;
   private readonly calls = new Map<number, { id: string; name: string; args: string[] }>();
   private finishReason: string | null = null;
@@ -23,6 +24,9 @@ export class StreamAssembler {
     if (chunk.usage) this.usage = chunk.usage;
     const choice = chunk.choices[0];
     if (!choice) return;
+    const delta = choice.delta as { reasoning_content?: unknown; reasoning?: unknown };
+    const reasoning = delta.reasoning_content ?? delta.reasoning;
+    if (typeof reasoning === "string") this.reasoning.push(reasoning);
     if (typeof choice.delta.content === "string") {
       this.sawContent = true;
       this.content.push(choice.delta.content);
@@ -48,6 +52,7 @@ export class StreamAssembler {
     const text = this.content.join("");
     // A stream of tool calls only often carries an empty role chunk: report that as no content.
     const content = this.sawContent && (text !== "" || toolCalls.length === 0) ? text : null;
-    return { message: { content, toolCalls }, finishReason: this.finishReason, usage: this.usage };
+    const reasoningContent = this.reasoning.length > 0 ? this.reasoning.join("") : null;
+    return { message: { content, toolCalls, reasoningContent }, finishReason: this.finishReason, usage: this.usage };
   }
 }

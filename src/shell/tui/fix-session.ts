@@ -21,7 +21,7 @@ export interface FixSessionOptions {
   record: SessionRecord;
   model: ModelClient;
   agent: AgentConfig;
-  templates: Templates;
+  templates?: Partial<Templates>;
   reviewOnSubmit: boolean;
   /** A saved conversation to continue (`--resume`); its patch is replayed into the container. */
   resume?: Trajectory | null;
