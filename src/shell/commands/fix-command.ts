@@ -5,6 +5,7 @@ import { FIXTURES_DIR } from "../../../harness/images/fixture-repo.ts";
 import { FIXTURE_IMAGE_TEMPLATE, imageFor } from "../../../harness/images/image-name.ts";
 import { loadDataset } from "../../../harness/dataset/dataset.ts";
 import { AgentConfig } from "../../../scaffold/agent.ts";
+import { loadConfiguration } from "../../../scaffold/config/swe-agent-config.ts";
 import { loadTemplates } from "../../../scaffold/templates.ts";
 import { ModelClient } from "../../foundation/model/model-client.ts";
 import { BASE_IMAGE } from "../../foundation/sandbox/sandbox-backend.ts";
@@ -122,12 +123,10 @@ export async function run(argv: string[]): Promise<number> {
     requestTimeoutMs: requestTimeout === undefined ? undefined : requestTimeout * 1000,
     stream: v.stream === true || (!v.headless && v["no-stream"] !== true),
   });
-  const agentParsed = AgentConfig.safeParse({
-    stepLimit: v["max-steps"],
-    commandTimeoutSec: v["command-timeout"],
-    wallTimeSec: v["wall-time"],
-    actionFormat: v["action-format"],
-  });
+  // The interactive agent keeps native tool calls unless asked for XML (the davinci-dev configuration).
+  const base = loadConfiguration(v["action-format"] === "xml" ? "davinci-dev" : "tools").agent;
+  const overrides = { stepLimit: v["max-steps"], commandTimeoutSec: v["command-timeout"], wallTimeSec: v["wall-time"], actionFormat: v["action-format"] };
+  const agentParsed = AgentConfig.safeParse({ ...base, ...Object.fromEntries(Object.entries(overrides).filter(([, value]) => value !== undefined)) });
   if (!agentParsed.success) {
     const issue = agentParsed.error.issues[0]!;
     const flag = { stepLimit: "--max-steps", commandTimeoutSec: "--command-timeout", wallTimeSec: "--wall-time", actionFormat: "--action-format" }[String(issue.path[0])];

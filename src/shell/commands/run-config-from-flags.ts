@@ -1,6 +1,7 @@
 import { FIXTURES_DIR } from "../../../harness/images/fixture-repo.ts";
 import { FIXTURE_IMAGE_TEMPLATE } from "../../../harness/images/image-name.ts";
 import { RunConfig } from "../../../harness/run/run-config.ts";
+import { ConfigFileError, loadConfiguration, type Configuration } from "../../../scaffold/config/swe-agent-config.ts";
 import { CliUsageError } from "./cli-error.ts";
 import { fieldsFromFlags, flagForField, type FlagValues } from "./flag-table.ts";
 import { EVAL_FLAGS } from "./run-flags.ts";
@@ -14,7 +15,7 @@ export function timestampRunId(): string {
  * schema's defaults for the rest; an invalid value is a usage error naming its flag.
  */
 export function runConfigFromFlags(v: FlagValues<typeof EVAL_FLAGS>, overrides: { grade: boolean; modelURL?: string }): RunConfig {
-  const input = fieldsFromFlags(EVAL_FLAGS, v);
+  const input = withConfiguration(fieldsFromFlags(EVAL_FLAGS, v), v);
   const bundled = v.dataset === undefined || v.dataset === "fixtures";
   const modelURL = overrides.modelURL ?? v["model-url"] ?? (v.predictions === undefined ? process.env.OPENAI_BASE_URL : undefined);
   // Model flags mean nothing when predictions are graded.
@@ -34,4 +35,48 @@ export function runConfigFromFlags(v: FlagValues<typeof EVAL_FLAGS>, overrides: 
   if (result.success) return result.data;
   const issue = result.error.issues[0]!;
   throw new CliUsageError(`${flagForField(EVAL_FLAGS, issue.path)}: ${issue.message}`);
+}
+
+/**
+ * The configuration a run starts from: --config (a bundled name or a SWE-agent YAML), else
+ * davinci-dev, or tools when --action-format asks for native calls or text blocks. Its values
+ * lie under the flags' (a flag given wins); its warnings (--config-lenient) go to stderr.
+ */
+function withConfiguration(input: Record<string, unknown>, v: FlagValues<typeof EVAL_FLAGS>): Record<string, unknown> {
+  const format = v["action-format"];
+  let configuration: Configuration;
+  try {
+    configuration = loadConfiguration(v.config ?? (format === "tools" || format === "text" ? "tools" : "davinci-dev"), { lenient: v["config-lenient"] === true });
+  } catch (error) {
+    if (error instanceof ConfigFileError) throw new CliUsageError(`--config: ${error.message}`);
+    throw error;
+  }
+  for (const warning of configuration.warnings) console.error(`warning: ${warning}`);
+  const agent: Record<string, unknown> = { ...configuration.agent };
+  // Another action format than the configuration's brings that format's way with format errors.
+  if (format !== undefined && format !== configuration.agent.actionFormat) agent.formatErrorTurns = format === "xml" ? "temporary" : "kept";
+  if (v["last-n-observations"] !== undefined) {
+    agent.historyProcessors = v["last-n-observations"] === 0 ? [] : [{ type: "last_n_observations", n: v["last-n-observations"] }];
+  }
+  const { temperature, topP, maxTokens, seed } = configuration.sampling;
+  const base = {
+    agent,
+    reviewOnSubmit: configuration.reviewOnSubmit,
+    model: {
+      sampling: { temperature, ...(topP === null ? {} : { topP }), maxTokens, seed },
+      extraBody: configuration.extraBody,
+      ...(configuration.maxAttempts === null ? {} : { retry: { maxAttempts: configuration.maxAttempts } }),
+    },
+  };
+  return deepMerge(base, input);
+}
+
+function deepMerge(base: Record<string, unknown>, over: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...base };
+  for (const [key, value] of Object.entries(over)) {
+    const under = out[key];
+    const isObject = (x: unknown): x is Record<string, unknown> => typeof x === "object" && x !== null && !Array.isArray(x);
+    out[key] = isObject(under) && isObject(value) ? deepMerge(under, value) : value;
+  }
+  return out;
 }

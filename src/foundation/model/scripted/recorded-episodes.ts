@@ -35,15 +35,41 @@ export function textAction(action: Action): string {
   return words.join(" ");
 }
 
+/** Values SWE-smith's training data writes on lines of their own (block style); the rest inline. */
+const BLOCK_PARAMETERS = new Set(["old_str", "new_str", "file_text"]);
+
 /**
- * Plays an episode back: to a request that offers tools, the recorded tool call; to one that does
- * not (text mode), the thought and the action in a fenced block.
+ * The action as an XML function call in SWE-agent's format, laid out as SWE-smith's training
+ * data is. A block value gets one extra line break after it when it ends with one, so SWE-agent's
+ * value cleanup (one leading and up to two trailing line breaks removed) gives it back exactly.
+ */
+export function xmlAction(action: Action): string {
+  const parameters = Object.entries(action.call.arguments).map(([key, value]) => {
+    const text = typeof value === "string" ? value : JSON.stringify(value).replaceAll(",", ", ");
+    return BLOCK_PARAMETERS.has(key) ? `<parameter=${key}>\n${text}\n${text.endsWith("\n") ? "\n" : ""}</parameter>` : `<parameter=${key}>${text}</parameter>`;
+  });
+  return [`<function=${action.call.name}>`, ...parameters, "</function>"].join("\n");
+}
+
+/** The agent documents XML function calls in its system prompt: the model is to answer in them. */
+function wantsXml(request: ChatRequest): boolean {
+  const system = request.messages.find((message) => message.role === "system" || message.role === "user");
+  return typeof system?.content === "string" && system.content.includes("<function=");
+}
+
+/**
+ * Plays an episode back: to a request that offers tools, the recorded tool call; to one whose
+ * prompt documents XML function calls, the thought and the call in XML; otherwise (text mode)
+ * the thought and the action in a fenced block.
  */
 export function replayTurn(action: Action): (request: ChatRequest) => ReplyTurn {
-  return (request) =>
-    request.tools && request.tools.length > 0
-      ? { type: "reply", content: action.thought, toolCalls: [{ name: action.call.name, arguments: action.call.arguments }] }
-      : { type: "reply", content: `${action.thought}\n\n\`\`\`\n${textAction(action)}\n\`\`\``, finishReason: "stop" };
+  return (request) => {
+    if (request.tools && request.tools.length > 0) {
+      return { type: "reply", content: action.thought, toolCalls: [{ name: action.call.name, arguments: action.call.arguments }] };
+    }
+    if (wantsXml(request)) return { type: "reply", content: `${action.thought}\n\n${xmlAction(action)}`, finishReason: "stop" };
+    return { type: "reply", content: `${action.thought}\n\n\`\`\`\n${textAction(action)}\n\`\`\``, finishReason: "stop" };
+  };
 }
 
 /** The episode as a conversation of the scripted server, recognised by `match` in the first user message. */
