@@ -42,7 +42,7 @@ function expectAppendOnly(server: FakeOpenAI, conversation: string) {
 describe("bottega eval --model-url with a scripted model", () => {
   it("resolves every fixture in tool mode: explore, edit, run tests, submit; history is append-only", async () => {
     const server = await serve(suite.rows.map((row) => episodeConversation(episode(row, row.patch), row.problem_statement)));
-    const report = await evalWith(server, "tools");
+    const report = await evalWith(server, "tools", ["--config", "tools"]);
     expect(report.resolved_ids).toEqual(ids());
     for (const row of suite.rows) {
       expectAppendOnly(server, row.instance_id);
@@ -117,7 +117,7 @@ describe("bottega eval --model-url with a scripted model", () => {
         ],
       },
     ]);
-    const report = await evalWith(server, "malformed", ["--instances", row.instance_id]);
+    const report = await evalWith(server, "malformed", ["--instances", row.instance_id, "--config", "tools"]);
     expect(report.resolved_ids).toEqual([row.instance_id]);
     const t = trajectory("malformed", row.instance_id);
     expect(t.exit_status).toBe("submitted");

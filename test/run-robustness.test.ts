@@ -141,11 +141,11 @@ describe("hostile commands", () => {
     expect(result.code, result.stderr).toBe(0);
     const t = Trajectory.parse(readJson("hostile", "trajectories", `${row.instance_id}.json`));
     expect(t.exit_status).toBe("submitted");
-    // 1 GB went through; the runner kept 1 MB of it and sent the model 20k characters.
+    // 1 GB went through; the runner kept 1 MB of it and sent the model 70k characters (davinci-dev's max_observation_length).
     expect(t.steps[0]!.observation!.length).toBeLessThan(1_100_000);
     expect(t.steps[0]!.observation).toMatch(/\[bottega: 99\d{7} bytes of output omitted\]/);
     expect(t.steps[0]!.observation).toMatch(/done\n$/);
-    expect(t.steps[0]!.observation_sent!.length).toBeLessThan(25_000);
+    expect(t.steps[0]!.observation_sent!.length).toBeLessThan(71_000);
     expect(t.steps[2]!.observation).toContain("fork");
     expect(t.steps[4]!.observation).toContain("timed out after 30 seconds");
     for (const i of [1, 3, 5]) expect(t.steps[i]!.observation).toBe("alive\n");

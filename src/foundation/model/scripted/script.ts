@@ -30,6 +30,8 @@ export interface ScriptedToolCall {
 export interface ReplyTurn {
   type: "reply";
   content?: string | null;
+  /** What a server's reasoning parser would have split off (vLLM `reasoning_content`); non-streaming only. */
+  reasoningContent?: string;
   toolCalls?: ScriptedToolCall[];
   /** Default: "tool_calls" when there are tool calls, else "stop". */
   finishReason?: "stop" | "length" | "tool_calls";

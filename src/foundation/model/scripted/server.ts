@@ -127,7 +127,7 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions): Promise<FakeO
         choices: [
           {
             index: 0,
-            message: { role: "assistant", content, tool_calls: calls, reasoning_content: null },
+            message: { role: "assistant", content, tool_calls: calls, reasoning_content: turn.reasoningContent ?? null },
             logprobs: null,
             finish_reason: finishReason,
             stop_reason: null,
