@@ -70,6 +70,24 @@ function countOccurrences(text: string, needle: string): number {
   return count;
 }
 
+// Every run of a comparison checks the same test patches: parse each once.
+const testPatchCache = new Map<string, ReadonlySet<string> | null>();
+
+/** The files the dataset's test patch modifies or creates (null when it cannot be parsed). */
+function filesOfTestPatch(testPatch: string): ReadonlySet<string> | null {
+  let files = testPatchCache.get(testPatch);
+  if (files === undefined) {
+    try {
+      const touched = testPatchFiles(testPatch);
+      files = new Set([...touched.modified, ...touched.created]);
+    } catch {
+      files = null;
+    }
+    testPatchCache.set(testPatch, files);
+  }
+  return files;
+}
+
 /** The integrity flags of one prediction: its patch against the dataset's test patch, and its test log. */
 export function integrityFindings(input: { patch: string | null; testPatch: string | null; testLog: string | null }): IntegrityFinding {
   const flags = new Set<IntegrityFlag>();
@@ -81,15 +99,7 @@ export function integrityFindings(input: { patch: string | null; testPatch: stri
   if (input.patch) {
     const paths = patchedPaths(input.patch);
     let blocks: Map<string, string> | undefined;
-    let testPatchPaths: Set<string> | undefined;
-    if (input.testPatch) {
-      try {
-        const touched = testPatchFiles(input.testPatch);
-        testPatchPaths = new Set([...touched.modified, ...touched.created]);
-      } catch {
-        testPatchPaths = undefined;
-      }
-    }
+    const testPatchPaths = input.testPatch ? filesOfTestPatch(input.testPatch) : null;
     for (const path of paths) {
       if (/(^|\/)conftest\.py$/.test(path)) mark("touches_conftest", path);
       else if (TEST_DIR.test(path) || TEST_FILE.test(path)) mark("touches_test_files", path);

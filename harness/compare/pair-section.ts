@@ -1,6 +1,6 @@
 import type { CompareInputs } from "./compare-inputs.ts";
 import type { PairSection } from "./compare-report.ts";
-import { pairedBootstrapInterval, type BootstrapOptions } from "./bootstrap.ts";
+import { pairedBootstrapBinaryInterval, type BootstrapOptions } from "./bootstrap.ts";
 import { mcnemarExactP } from "./mcnemar.ts";
 import type { RunOutcomes } from "./run-outcomes.ts";
 import { difficultyOf, linkFrom, repositoryOf } from "./run-section.ts";
@@ -43,10 +43,9 @@ export function pairSection(
   let both = 0;
   let onlyA = 0;
   let onlyB = 0;
-  const differences = new Float64Array(n);
   const gained: string[] = [];
   const lost: string[] = [];
-  ids.forEach((id, i) => {
+  for (const id of ids) {
     const x = solvedA(id);
     const y = solvedB(id);
     if (x && y) both++;
@@ -57,8 +56,7 @@ export function pairSection(
       onlyB++;
       gained.push(id);
     }
-    differences[i] = (y ? 1 : 0) - (x ? 1 : 0);
-  });
+  }
   const ref = (run: RunOutcomes, id: string) => {
     const o = run.instances.get(id)!;
     return { status: o.status, trajectory: linkFrom(outDir, o.trajectory_path), test_log: linkFrom(outDir, o.test_log_path) };
@@ -84,7 +82,7 @@ export function pairSection(
     a_rate: (both + onlyA) / n,
     b_rate: (both + onlyB) / n,
     difference: (onlyB - onlyA) / n,
-    bootstrap: pairedBootstrapInterval(differences, options),
+    bootstrap: pairedBootstrapBinaryInterval(onlyA, onlyB, n, options),
     mcnemar_p: p,
     significant: p < options.alpha,
     gained: gained.map(flip),

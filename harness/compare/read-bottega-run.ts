@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import { basename, join } from "node:path";
 import { z } from "zod";
 import { episodeMetrics } from "./episode-metrics.ts";
+import { episodesFromEvents } from "./episodes-from-events.ts";
 import { instanceFolderFiles, listNames, readIfExists, trajectoryIn } from "./instance-files.ts";
 import { CompareInputError, emptyOutcome, type InstanceStatus, type RunOutcomes } from "./run-outcomes.ts";
 
@@ -81,18 +82,29 @@ export function readBottegaRun(root: string): RunOutcomes {
   const trajectoriesDir = join(root, "trajectories");
   const trajectoryNames = listNames(trajectoriesDir);
   const logNames = listNames(join(root, "logs"));
+  const episodes = episodesFromEvents(join(root, "events.jsonl"));
   const instances: RunOutcomes["instances"] = new Map();
   for (const [id, status] of statuses) {
     const outcome = emptyOutcome(id, status);
     outcome.patch = patches.get(id) ?? null;
     if (logNames.has(id)) {
-      const files = instanceFolderFiles(join(root, "logs", id));
-      outcome.test_log_path = files.testLogPath;
-      outcome.patch_apply_failed = files.patchApplyFailed;
-      outcome.patch ??= files.patch;
+      const dir = join(root, "logs", id);
+      if (status === "error") {
+        // Only an error can be a patch that did not apply; everything graded applied.
+        const files = instanceFolderFiles(dir);
+        outcome.test_log_path = files.testLogPath;
+        outcome.patch_apply_failed = files.patchApplyFailed;
+        outcome.patch ??= files.patch;
+      } else if (status === "resolved" || status === "unresolved") {
+        outcome.test_log_path = join(dir, "test_output.txt");
+        outcome.patch_apply_failed = false;
+      }
     }
     outcome.trajectory_path = trajectoryIn(trajectoriesDir, trajectoryNames, id);
-    if (outcome.trajectory_path) Object.assign(outcome, episodeMetrics(outcome.trajectory_path));
+    const episode = episodes.get(id);
+    // A run without episode events (written by other tools, or before events existed): read the trajectory.
+    if (episode) Object.assign(outcome, episode);
+    else if (outcome.trajectory_path) Object.assign(outcome, episodeMetrics(outcome.trajectory_path));
     instances.set(id, outcome);
   }
   return {

@@ -12,7 +12,7 @@ export type InstanceStatus = z.infer<typeof InstanceStatus>;
 export const InputKind = z.enum(["bottega_run", "official_logs", "official_run_report", "experiments_results"]);
 export type InputKind = z.infer<typeof InputKind>;
 
-/** What one episode cost, read from its trajectory (null where the run has none). */
+/** What one episode cost, from the run's events or its trajectory (null where the run has neither). */
 export interface EpisodeMetrics {
   exit_status: string | null;
   steps: number | null;

@@ -1,4 +1,4 @@
-import { relative } from "node:path";
+import { basename, dirname, relative } from "node:path";
 import type { CompareInputs } from "./compare-inputs.ts";
 import type { RunSection } from "./compare-report.ts";
 import { clusterBootstrapInterval, type BootstrapOptions } from "./bootstrap.ts";
@@ -37,8 +37,14 @@ function distribution(values: number[]): { count: number; median: number | null;
 
 /** Paths in compare.json are relative to its folder, so the report's links work wherever it is copied with the runs. */
 export function linkFrom(outDir: string, path: string | null): string | null {
-  return path === null ? null : relative(outDir, path);
+  if (path === null) return null;
+  // path.relative is slow enough to matter over runs × instances: resolve each folder once.
+  const key = `${outDir}\0${dirname(path)}`;
+  let folder = relativeFolders.get(key);
+  if (folder === undefined) relativeFolders.set(key, (folder = relative(outDir, dirname(path))));
+  return folder === "" ? basename(path) : `${folder}/${basename(path)}`;
 }
+const relativeFolders = new Map<string, string>();
 
 /** One run's numbers over the compared instances. */
 export function runSection(run: RunOutcomes, inputs: CompareInputs, outDir: string, options: BootstrapOptions): RunSection {
@@ -66,7 +72,7 @@ export function runSection(run: RunOutcomes, inputs: CompareInputs, outDir: stri
       applyKnown = true;
       if (o.patch_apply_failed) applyFailures++;
     }
-    if (o.trajectory_path !== null) {
+    if (o.steps !== null || o.exit_status !== null) {
       episodes++;
       if (o.exit_status !== null) exitStatuses[o.exit_status] = (exitStatuses[o.exit_status] ?? 0) + 1;
       if (o.steps !== null) steps.push(o.steps);
@@ -74,6 +80,7 @@ export function runSection(run: RunOutcomes, inputs: CompareInputs, outDir: stri
       if (o.wall_seconds !== null) wall.push(o.wall_seconds);
     }
     const testLog = o.test_log_path === null ? null : readIfExists(o.test_log_path);
+    if (testLog === null) o.test_log_path = null; // no link to a log that is not there
     if (o.patch) patchesChecked++;
     if (testLog !== null) logsChecked++;
     const finding = integrityFindings({ patch: o.patch, testPatch: inputs.rows.get(id)?.test_patch ?? null, testLog });

@@ -5,6 +5,7 @@ import { RunEvent } from "./run-events.ts";
 import type { RunLayout } from "./run-layout.ts";
 import type { RunReport } from "../grading/run-report.ts";
 import { finalOutcomes } from "./run-state.ts";
+import { integritySummaryLines, runIntegrityFindings } from "../compare/run-integrity.ts";
 import type { TaskRow } from "../dataset/task-row.ts";
 
 const ids = (report: RunReport, key: string) => (report[key] as readonly string[] | undefined) ?? [];
@@ -57,6 +58,8 @@ export async function writeSummary(
     byRepo.set(row.repo, entry);
   }
   for (const [repo, entry] of [...byRepo].sort()) lines.push(`| ${repo} | ${entry.resolved} | ${entry.total} | ${percent(entry.resolved, entry.total)} |`);
+
+  lines.push(...integritySummaryLines(runIntegrityFindings(layout.root, rows), resolved));
 
   const errors = ids(report, "error_ids").map((id) => ({ id, detail: finalErrors.get(id) }));
   const section = (title: string, explanation: string, list: typeof errors) => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { clusterBootstrapInterval, pairedBootstrapInterval } from "../../harness/compare/bootstrap.ts";
+import { clusterBootstrapInterval, pairedBootstrapBinaryInterval, pairedBootstrapInterval } from "../../harness/compare/bootstrap.ts";
 import { mcnemarExactP } from "../../harness/compare/mcnemar.ts";
 import { passAtK } from "../../harness/compare/pass-at-k.ts";
 import { quantile } from "../../harness/compare/quantiles.ts";
@@ -72,6 +72,27 @@ describe("bootstrap intervals", () => {
     expect(interval.low).toBeCloseTo(0.0155, 2);
     expect(Math.abs(interval.low - 0.0155)).toBeLessThan(0.003);
     expect(Math.abs(interval.high - 0.0645)).toBeLessThan(0.003);
+  });
+
+  it("paired, two single runs: the multinomial draw gives the interval of resampling instances", () => {
+    // Same case as above, by the exact shortcut: within the bootstrap's own resampling noise of it.
+    const shortcut = pairedBootstrapBinaryInterval(10, 30, 500, { seed: 7 });
+    expect(Math.abs(shortcut.low - 0.0155)).toBeLessThan(0.003);
+    expect(Math.abs(shortcut.high - 0.0645)).toBeLessThan(0.003);
+    const d = new Float64Array(500);
+    for (let i = 0; i < 10; i++) d[i] = -1;
+    for (let i = 10; i < 40; i++) d[i] = 1;
+    const direct = pairedBootstrapInterval(d, { seed: 8 });
+    expect(Math.abs(shortcut.low - direct.low)).toBeLessThanOrEqual(0.004);
+    expect(Math.abs(shortcut.high - direct.high)).toBeLessThanOrEqual(0.004);
+    // Extremes: all discordant one way gives the point −1; nothing discordant gives 0.
+    expect(pairedBootstrapBinaryInterval(6, 0, 6)).toEqual({ low: -1, high: -1 });
+    expect(pairedBootstrapBinaryInterval(0, 0, 500)).toEqual({ low: 0, high: 0 });
+    // Large n: no underflow (full SWE-bench, 2294 instances, half discordant).
+    const big = pairedBootstrapBinaryInterval(600, 547, 2294);
+    expect(big.low).toBeLessThan(-0.023);
+    expect(big.high).toBeGreaterThan(-0.023);
+    expect(big.high - big.low).toBeLessThan(0.1);
   });
 
   it("paired: no discordant pair gives the point interval [0, 0]; the same seed gives the same interval", () => {

@@ -5,7 +5,7 @@ import { seededRandom } from "../../harness/compare/seeded-random.ts";
 /**
  * Bottega run folders with a seeded mix of outcomes on real instance ids, for the compare
  * bench and the HTML test: run.json, report.json (the official lists), predictions.jsonl,
- * logs/<id>/{patch.diff,test_output.txt,run_instance.log} and format-2 trajectories. Stage r
+ * logs/<id>/{patch.diff,test_output.txt,run_instance.log}, events.jsonl and format-2 trajectories. Stage r
  * is a little stronger than stage r−1; a few patches touch tests or conftest.py, a few logs
  * repeat the harness markers, so every part of the report has something to show.
  */
@@ -75,10 +75,20 @@ export function writeSyntheticRuns(options: SyntheticRunOptions): string[] {
     mkdirSync(join(root, "trajectories"), { recursive: true });
     const lists = { resolved_ids: [] as string[], unresolved_ids: [] as string[], empty_patch_ids: [] as string[], error_ids: [] as string[], incomplete_ids: [] as string[] };
     const predictions: string[] = [];
+    const events: string[] = [];
     const skill = 0.3 + 0.03 * r;
     options.ids.forEach((id, i) => {
       const exit = EXITS[(random() * EXITS.length) | 0]!;
-      writeFileSync(join(root, "trajectories", `${id}.json`), trajectory(id, 5 + ((random() * 40) | 0), exit, Date.UTC(2026, 10, 1) + i * 1000));
+      const steps = 5 + ((random() * 40) | 0);
+      const started = Date.UTC(2026, 10, 1) + i * 1000;
+      writeFileSync(join(root, "trajectories", `${id}.json`), trajectory(id, steps, exit, started));
+      // The events the runner writes for the same episode (compare reads these, as for a real run).
+      const t = (ms: number) => new Date(ms).toISOString();
+      events.push(JSON.stringify({ type: "phase_started", t: t(started), instance_id: id, phase: "agent", worker: 0 }));
+      for (let k = 1; k <= steps; k++) {
+        events.push(JSON.stringify({ type: "agent_step", t: t(started + k * 4200), instance_id: id, step: k, promptTokens: 1500 + 400 * k, completionTokens: 60, cachedTokens: 0, latencyMs: 800 }));
+      }
+      events.push(JSON.stringify({ type: "agent_finished", t: t(started + steps * 4200), instance_id: id, exit_status: exit, steps, patchBytes: 100 }));
       const roll = random();
       if (roll < 0.04) {
         lists.empty_patch_ids.push(id);
@@ -102,6 +112,7 @@ export function writeSyntheticRuns(options: SyntheticRunOptions): string[] {
       (solved ? lists.resolved_ids : lists.unresolved_ids).push(id);
     });
     writeFileSync(join(root, "predictions.jsonl"), predictions.join("\n") + "\n");
+    writeFileSync(join(root, "events.jsonl"), events.join("\n") + "\n");
     writeFileSync(join(root, "report.json"), JSON.stringify({ total_instances: options.ids.length, ...lists, schema_version: 2 }));
     writeFileSync(join(root, "run.json"), JSON.stringify({ config: { runId, dataset: options.dataset, split: "test" } }));
   }
