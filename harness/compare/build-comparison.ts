@@ -80,7 +80,7 @@ export function buildComparison(inputs: CompareInputs, options: CompareOptions):
       interval: "wilson",
       cluster: "repository",
       quantiles: "linear interpolation (numpy default)",
-      denominator: "every instance compared; empty patches, errors and instances without a prediction count as unresolved, as in the official run report",
+      denominator: "all compared instances (empty patches, errors and instances without a prediction count as unresolved, as in the official run report)",
     },
     instances_compared: inputs.instanceIds.length,
     excluded: inputs.excluded,

@@ -101,13 +101,13 @@ export function htmlReport(report: CompareReport): string {
   const labels = runs.map((r) => r.label);
   const title = runs.length === 1 ? `Run ${labels[0]}` : `Comparison: ${labels.join(" → ")}`;
   const body: string[] = [`<h1>${esc(title)}</h1>`];
-  body.push(`<p><small>${report.instances_compared} instances; ${esc(report.settings.denominator)}. 95% Wilson intervals; bootstrap ${report.settings.resamples} resamples, seed ${report.settings.seed}; α = ${report.settings.alpha}. ${esc(report.created_at)}</small></p>`);
+  body.push(`<p><small>${report.instances_compared} instances compared. Rates are over ${esc(report.settings.denominator)}. 95% Wilson intervals; bootstrap ${report.settings.resamples} resamples, seed ${report.settings.seed}; α = ${report.settings.alpha}. ${esc(report.created_at)}</small></p>`);
   for (const w of report.warnings) body.push(`<div class="warn">${esc(w)}</div>`);
   for (const ex of report.excluded) body.push(`<div class="warn">Left out (not in every run): ${ex.instance_ids.length} instances of ${esc(ex.run)}</div>`);
   if (report.gate) body.push(`<div class="banner ${report.gate.regressed ? "bad" : "ok"}"><b>Regression gate ${esc(report.gate.baseline)} → ${esc(report.gate.candidate)}: ${report.gate.regressed ? "REGRESSED" : "passed"}</b> — ${esc(report.gate.reason)}</div>`);
 
   const significantStage = (i: number) => (report.series ? (report.series.stages[i]?.significant ?? false) : i > 0 && (report.pairs[i - 1]?.significant ?? false));
-  const trend = trendChart(runs.map((r, i) => ({ label: r.label, rate: r.rate, low: r.wilson.low, high: r.wilson.high, significant: significantStage(i) })), runs.length >= 3 ? "Resolved rate per stage (95% interval; orange: significant change)" : "Resolved rate (95% interval)");
+  const trend = trendChart(runs.map((r, i) => ({ label: r.label, rate: r.rate, low: r.wilson.low, high: r.wilson.high, significant: significantStage(i) })), runs.length >= 3 ? "Resolved rate per stage, 95% intervals" : "Resolved rate, 95% intervals");
   const repoGroups = runs[0]!.by_repository.map((row, g) => ({ key: row.key, total: row.total, resolved: runs.map((r) => r.by_repository[g]!.resolved) }));
   const diffGroups = runs[0]!.by_difficulty.map((row, g) => ({ key: row.key, total: row.total, resolved: runs.map((r) => r.by_difficulty[g]!.resolved) }));
   body.push(`<div class="charts">${trend}${groupedBars(diffGroups, labels, "Resolved by difficulty")}</div>`);

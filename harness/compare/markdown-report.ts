@@ -95,7 +95,7 @@ function pairLines(pair: PairSection): string[] {
 /** compare.md: the whole report as Markdown, from compare.json's object. */
 export function markdownReport(report: CompareReport): string {
   const title = report.runs.length === 1 ? `Run ${report.runs[0]!.label}` : `Comparison: ${report.runs.map((r) => r.label).join(" → ")}`;
-  const lines = [`# ${title}`, "", `${report.instances_compared} instances. ${report.settings.denominator}. Intervals 95%; bootstrap ${report.settings.resamples} resamples, seed ${report.settings.seed}; α = ${report.settings.alpha}.`];
+  const lines = [`# ${title}`, "", `${report.instances_compared} instances compared. Rates are over ${report.settings.denominator}. Intervals 95%; bootstrap ${report.settings.resamples} resamples, seed ${report.settings.seed}; α = ${report.settings.alpha}.`];
   for (const warning of report.warnings) lines.push("", `> ${warning}`);
   for (const ex of report.excluded) lines.push("", `> Left out (not in every run): ${ex.instance_ids.length} instances of ${ex.run}: ${ex.instance_ids.slice(0, 10).join(", ")}${ex.instance_ids.length > 10 ? ", …" : ""}`);
   if (report.gate) lines.push("", `**Regression gate (${report.gate.baseline} → ${report.gate.candidate}): ${report.gate.regressed ? "REGRESSED" : "passed"}** — ${report.gate.reason}`);

@@ -20,21 +20,25 @@ export interface TrendPoint {
 
 /** Resolved rate per run with its interval, joined by a line, on a 0–max axis. */
 export function trendChart(points: readonly TrendPoint[], title: string): string {
-  const width = Math.max(360, 90 * points.length + 80);
+  const width = Math.max(480, 90 * points.length + 80);
   const height = 240;
   const left = 48;
   const right = 16;
   const top = 28;
   const bottom = 44;
   const top100 = Math.min(1, Math.ceil((Math.max(...points.map((p) => p.high)) + 0.05) * 10) / 10);
+  const anySignificant = points.some((p) => p.significant);
   const plotH = height - top - bottom;
   const step = (width - left - right) / Math.max(1, points.length);
   const x = (i: number) => left + step * (i + 0.5);
   const y = (rate: number) => top + plotH * (1 - rate / top100);
   const parts: string[] = [];
   parts.push(`<text class="chart-title" x="${left}" y="16">${escapeXml(title)}</text>`);
-  for (let t = 0; t <= 4; t++) {
-    const rate = (top100 * t) / 4;
+  if (anySignificant) parts.push(`<text class="axis" x="${width - right}" y="16" text-anchor="end">● orange: significant change from the previous</text>`);
+  // Gridlines every 10 points (every 20 above 50%), labelled in whole percent.
+  const tick = top100 > 0.5 ? 0.2 : 0.1;
+  for (let t = 0; t * tick <= top100 + 1e-9; t++) {
+    const rate = t * tick;
     parts.push(`<line class="grid" x1="${left}" x2="${width - right}" y1="${y(rate)}" y2="${y(rate)}"/>`);
     parts.push(`<text class="axis" x="${left - 6}" y="${y(rate) + 4}" text-anchor="end">${Math.round(rate * 100)}%</text>`);
   }

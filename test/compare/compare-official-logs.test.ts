@@ -123,6 +123,38 @@ describe.skipIf(!present)("bottega compare on the official run's outputs", () =>
     expect(report.pairs[0]!.only_a + report.pairs[0]!.only_b).toBe(0);
   });
 
+  it("an experiments submission (results/results.json with its logs/) agrees with the official folder", async () => {
+    // The layout the SWE-bench experiments repository keeps: evaluation/<split>/<submission>/{logs,results}.
+    const submission = path.join(work, "evaluation", "verified", "20260322_vexp");
+    const folders = readdirSync(LOGS).filter((name) => statSync(path.join(LOGS, name)).isDirectory());
+    const resolved: string[] = [];
+    for (const id of folders) {
+      mkdirSync(path.join(submission, "logs", id), { recursive: true });
+      for (const file of ["report.json", "test_output.txt"]) {
+        if (existsSync(path.join(LOGS, id, file))) copyFileSync(path.join(LOGS, id, file), path.join(submission, "logs", id, file));
+      }
+      const report = path.join(LOGS, id, "report.json");
+      if (existsSync(report) && JSON.parse(readFileSync(report, "utf8"))[id].resolved) resolved.push(id);
+    }
+    mkdirSync(path.join(submission, "results"), { recursive: true });
+    writeFileSync(
+      path.join(submission, "results", "results.json"),
+      JSON.stringify({ no_generation: ["django__django-13513"], no_logs: ["pydata__xarray-6992"], resolved }),
+    );
+    const out = path.join(work, "out-experiments");
+    const result = await runCli(["compare", path.join(LOGS, "run-report.json"), submission, "--dataset", PARQUET, "--out", out]);
+    expect(result.code, result.stderr).toBe(0);
+    const report = readReport(out);
+    const experiments = report.runs[1]!;
+    expect(experiments.kind).toBe("experiments_results");
+    expect(experiments.label).toBe("20260322_vexp");
+    expect(experiments.resolved).toBe(73);
+    expect(experiments.n).toBe(500);
+    expect(report.pairs[0]!.only_a + report.pairs[0]!.only_b).toBe(0);
+    // Its logs are found beside results/, so flips would link to them.
+    expect(report.instances.find((i) => i.instance_id === resolved[0])!.outcomes[1]!.test_log).toMatch(/logs\/.+\/test_output\.txt$/);
+  });
+
   it("a single run renders its own report", async () => {
     const out = path.join(work, "out-single");
     const result = await runCli(["compare", path.join(LOGS, "run-report.json"), "--dataset", PARQUET, "--out", out]);
