@@ -8,7 +8,7 @@ import { loadDataset } from "../../harness/dataset/dataset.ts";
 import type { TaskRow } from "../../harness/dataset/task-row.ts";
 import { buildFixtureImages } from "../../harness/images/fixture-images.ts";
 import { createFixtureRepo, FIXTURES_DIR } from "../../harness/images/fixture-repo.ts";
-import { connectDocker } from "../../src/foundation/sandbox/docker/docker-engine.ts";
+import { openSandboxBackend } from "../../src/foundation/sandbox/open-backend.ts";
 import { runCli } from "../support/cli.ts";
 
 /**
@@ -65,7 +65,7 @@ async function compare(args: string[], out: string) {
 
 beforeAll(async () => {
   rows = (await loadDataset({ source: FIXTURES_DIR })).rows;
-  await buildFixtureImages(await connectDocker());
+  await buildFixtureImages(await openSandboxBackend("docker"));
   work = mkdtempSync(join(tmpdir(), "bottega-compare-fixtures-"));
   results = join(work, "results");
   const wrong = (row: TaskRow) => readFileSync(join(FIXTURES_DIR, "wrong", `${row.instance_id}.diff`), "utf8");
