@@ -54,7 +54,7 @@ describe("bottega fix --headless", () => {
     const listed = await runCli(["fix", "--list", "--sessions", sessions]);
     expect(listed.stdout).toContain(out.session_id);
     expect(listed.stdout).toContain("submitted");
-  });
+  }, 600_000);
 
   it("--apply writes the fix into the host repository and its tests pass; refuses when a touched file changed meanwhile", async () => {
     const { row, conversation: c } = conversation(TASK);
@@ -88,7 +88,7 @@ describe("bottega fix --headless", () => {
     expect(final.apply_message).toContain("calc/parser.py changed");
     expect(final.patch).toBe(row.patch);
     expect(readFileSync(join(repo, "calc/parser.py"), "utf8")).toContain("# host edit");
-  });
+  }, 600_000);
 
   it("exit codes: 3 at the step limit (patch so far printed), 2 for usage errors", async () => {
     const { row, conversation: c } = conversation(TASK);
@@ -105,5 +105,23 @@ describe("bottega fix --headless", () => {
     const notRepo = await runCli(["fix", tmpdir(), "--headless", "-m", TASK, "--model-url", server.url]);
     expect(notRepo.code).toBe(2);
     expect(notRepo.stderr).toContain("is not inside a git repository");
-  });
+  }, 600_000);
+});
+
+describe("bottega fix --instance", () => {
+  it("works on a SWE-bench instance in its own image with its problem statement, and --grade grades it with the official rules", async () => {
+    const row = suite.rows.find((r) => r.instance_id === "bottega-fixtures__textfmt-2")!;
+    const actions = episodeFromPatch(row.patch, fixtureRepoDir(row.instance_id));
+    const server = await suite.serve([episodeConversation({ instance_id: row.instance_id, description: "", actions }, row.problem_statement.slice(0, 60))]);
+    const sessions = mkdtempSync(join(tmpdir(), "bottega-sessions-"));
+    const result = await runCli(["fix", "--instance", row.instance_id, "--headless", "--grade", "--output-format", "json", "--model-url", server.url, "--sessions", sessions]);
+    expect(result.code, result.stderr).toBe(0);
+    const out = JSON.parse(result.stdout);
+    expect(out.exit_status).toBe("submitted");
+    expect(out.patch).toBe(row.patch);
+    expect(out.grade).toMatchObject({ resolved: true, error: null });
+    expect(readFileSync(join(out.grade.log_dir, "report.json"), "utf8")).toContain('"resolved": true');
+    const first = server.chatRequests(row.instance_id)[0]!.body as { messages: Array<{ content: string }> };
+    expect(first.messages[1]!.content).toContain(row.problem_statement);
+  }, 600_000);
 });

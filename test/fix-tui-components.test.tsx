@@ -136,6 +136,18 @@ describe("FixApp driven by keys (ink-testing-library)", () => {
     app.unmount();
   });
 
+  it("streams the model's reply into the live area as it arrives, before the action runs", async () => {
+    const session = new ReplaySession([{ ...COMMAND, thought: "First I will read the parser, then the tests.", ms: 60_000 }], { chunk: 4, deltaDelayMs: 5 });
+    const controller = new FixController(session, "full-auto", { exportHint: "", streamFrameMs: 1 });
+    const app = render(<FixApp controller={controller} theme={theme} network="none" />);
+    await controller.submit("go");
+    await until(() => /First I will/.test(frame(app)) && !frame(app).includes("then the tests."), "a partial reply on screen");
+    await until(() => frame(app).includes("First I will read the parser, then the tests.") && frame(app).includes("⏵ $ pytest -q"), "the whole reply and the command");
+    controller.interrupt();
+    await until(() => controller.state.phase === "waiting", "the wait");
+    app.unmount();
+  });
+
   it("shift-tab and /mode switch the approval mode; a pending action the new mode allows goes ahead", async () => {
     const session = new ReplaySession([EDIT]);
     session.files.set("/testbed/calc/parser.py", "return BinOp(op, left, self.expr())\n");

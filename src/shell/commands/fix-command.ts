@@ -1,5 +1,5 @@
 import { readFileSync } from "node:fs";
-import { basename, resolve } from "node:path";
+import { basename, dirname, resolve } from "node:path";
 import { z } from "zod";
 import { FIXTURES_DIR } from "../../../harness/images/fixture-repo.ts";
 import { FIXTURE_IMAGE_TEMPLATE, imageFor } from "../../../harness/images/image-name.ts";
@@ -12,6 +12,7 @@ import { BASE_IMAGE } from "../../foundation/sandbox/sandbox-backend.ts";
 import { ApprovalMode } from "../tui/approval.ts";
 import { FIX_EXIT } from "../tui/exit-codes.ts";
 import { FixSession } from "../tui/fix-session.ts";
+import { gradeSession } from "../tui/grade-session.ts";
 import { runHeadless, type OutputFormat } from "../tui/headless.ts";
 import { repoRoot } from "../tui/host-git.ts";
 import { newSessionId, sessionsDir, SessionStore, type SessionRecord } from "../tui/session-store.ts";
@@ -52,6 +53,7 @@ const FLAGS = flagTable({
     group: APPROVAL,
     help: "apply the patch to the repository at the end (headless), refusing\nif a file it touches changed on the host meanwhile",
   },
+  grade: { kind: "boolean", group: APPROVAL, help: "with --instance --headless: grade the patch with the official rules" },
   resume: { kind: "string", group: SESSIONS, placeholder: "ID", help: "rebuild the container from a saved session and continue it" },
   list: { kind: "boolean", group: SESSIONS, help: "list saved sessions" },
   sessions: {
@@ -110,6 +112,7 @@ export async function run(argv: string[]): Promise<number> {
   const format = parseEnum(z.enum(["text", "json", "stream-json"]), v["output-format"] ?? "text", "--output-format") as OutputFormat;
   if (v.headless && approval !== "full-auto") throw new CliUsageError("--headless runs with no one to approve actions: it needs --approval full-auto");
   if (v.apply && !v.headless) throw new CliUsageError("--apply is for --headless; in the UI, type /apply");
+  if (v.grade && (!v.instance || !v.headless)) throw new CliUsageError("--grade grades a SWE-bench instance's patch: it needs --instance and --headless");
   if (v.message !== undefined && v.issue !== undefined) throw new CliUsageError("give the task with -m or --issue, not both");
 
   const modelURL = v["model-url"] ?? process.env.OPENAI_BASE_URL;
@@ -161,6 +164,7 @@ export async function run(argv: string[]): Promise<number> {
       return await runHeadless(session, store.trajectoryPath(session.record), {
         format,
         apply: v.apply === true,
+        grade: v.grade ? (patch) => gradeSession(session.record, patch, dirname(store.trajectoryPath(session.record)).replace(/\/trajectories$/, ""), session.modelInfo.model ?? "bottega-fix") : undefined,
         out: (text) => process.stdout.write(text),
         err: (text) => process.stderr.write(text),
         exportHint,

@@ -4,12 +4,15 @@ import { abortOnSignals } from "../commands/interrupt.ts";
 import { exitCodeFor, FIX_EXIT } from "./exit-codes.ts";
 import type { FixSession } from "./fix-session.ts";
 import { actionSummary } from "./action-summary.ts";
+import type { SessionGrade } from "./grade-session.ts";
 
 export type OutputFormat = "text" | "json" | "stream-json";
 
 export interface HeadlessOptions {
   format: OutputFormat;
   apply: boolean;
+  /** SWE-bench mode: grade the patch with the official rules at the end. */
+  grade?: (patch: string) => Promise<SessionGrade>;
   /** Where stdout/stderr go (tests and the CLI pass process streams). */
   out: (text: string) => void;
   err: (text: string) => void;
@@ -32,6 +35,8 @@ export interface HeadlessResult {
   completion_tokens: number;
   elapsed_ms: number;
   trajectory_path: string;
+  /** With --grade: the official verdict (null when not graded). */
+  grade: SessionGrade | null;
 }
 
 /**
@@ -79,6 +84,11 @@ export async function runHeadless(session: FixSession, trajectoryPath: string, o
     applyMessage = result.applied ? `applied to ${session.record.repo_path}: ${result.files.join(", ")}` : result.reason;
     if (!result.applied && outcome.patch.trim() !== "") code = code === FIX_EXIT.submitted ? FIX_EXIT.applyRefused : code;
   }
+  let grade: SessionGrade | null = null;
+  if (options.grade && outcome.patch !== null && code !== FIX_EXIT.interrupted) {
+    if (format === "text") options.err("grading the patch with the official rules…\n");
+    grade = await options.grade(outcome.patch);
+  }
   const usage = outcome.trajectory.steps.reduce(
     (sum, step) => ({ prompt: sum.prompt + (step.usage?.prompt_tokens ?? 0), completion: sum.completion + (step.usage?.completion_tokens ?? 0) }),
     { prompt: 0, completion: 0 },
@@ -97,6 +107,7 @@ export async function runHeadless(session: FixSession, trajectoryPath: string, o
     completion_tokens: usage.completion,
     elapsed_ms: Date.now() - started,
     trajectory_path: trajectoryPath,
+    grade,
   };
 
   if (format === "json") options.out(JSON.stringify(result, null, 1) + "\n");
@@ -107,6 +118,7 @@ export async function runHeadless(session: FixSession, trajectoryPath: string, o
       [
         `${outcome.exitStatus}: ${outcome.exitMessage ?? ""} (${result.steps} steps, ${(result.elapsed_ms / 1000).toFixed(1)} s)`,
         applyMessage,
+        grade && (grade.resolved === null ? `not graded: ${grade.error}` : `graded: ${grade.resolved ? "resolved" : "not resolved"} (logs in ${grade.log_dir})`),
         `session ${result.session_id} saved; ${options.exportHint}`,
       ]
         .filter(Boolean)
