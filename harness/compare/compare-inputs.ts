@@ -63,6 +63,13 @@ export async function readCompareInputs(input: {
   allowDifferentInstances: boolean;
 }): Promise<CompareInputs> {
   const runs = input.arguments.map((argument) => readRunInput(argument, input.resultsDir));
+  // Two inputs with the same name (two models' logs/run_evaluation/<run_id>/…) stay tellable apart.
+  const seen = new Map<string, number>();
+  for (const run of runs) {
+    const count = (seen.get(run.label) ?? 0) + 1;
+    seen.set(run.label, count);
+    if (count > 1) run.label = `${run.label}#${count}`;
+  }
   const warnings: string[] = [];
   const rows = new Map<string, RowInfo>();
 
