@@ -1,5 +1,5 @@
 import { parseArgs, type ParseArgsConfig } from "node:util";
-import { parseByteSize } from "../../foundation/sandbox/container-spec.ts";
+import { parseByteSize } from "../../foundation/sandbox/byte-size.ts";
 import { CliUsageError } from "./cli-error.ts";
 
 /**

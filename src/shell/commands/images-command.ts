@@ -1,9 +1,4 @@
-import { openSandboxBackend } from "../../foundation/sandbox/open-backend.ts";
 import { BASE_IMAGE } from "../../foundation/sandbox/sandbox-backend.ts";
-import { buildFixtureImages } from "../../../harness/images/fixture-images.ts";
-import { workshopOf } from "../../../harness/images/local-instance-image.ts";
-import { loadDataset } from "../../../harness/dataset/dataset.ts";
-import { imageFor } from "../../../harness/images/image-name.ts";
 import { CliUsageError } from "./cli-error.ts";
 import { flagTable, parseCommandFlags } from "./flag-table.ts";
 
@@ -29,39 +24,7 @@ export async function run(argv: string[]): Promise<number> {
   if (action !== "build-base" && action !== "build-fixtures" && action !== "pull") {
     throw new CliUsageError(`unknown images action "${action ?? ""}": build-base, build-fixtures or pull`);
   }
-  const log = (line: string) => console.log(line);
-  const sandboxes = await openSandboxBackend("docker");
-  switch (action) {
-    case "build-base": {
-      const result = await workshopOf(sandboxes).ensureBaseImage({ log });
-      log(result.built ? `built ${BASE_IMAGE} (${result.route})` : `${BASE_IMAGE} already exists`);
-      return 0;
-    }
-    case "build-fixtures": {
-      await workshopOf(sandboxes).ensureBaseImage({ log });
-      const started = Date.now();
-      const images = await buildFixtureImages(sandboxes, { datasetDir: parsed.values.dataset, instances: parsed.values.instances, log });
-      log(`${images.length} fixture images ready (${images.filter((i) => i.built).length} built) in ${((Date.now() - started) / 1000).toFixed(1)} s`);
-      return 0;
-    }
-    case "pull": {
-      if (!parsed.values.dataset) throw new CliUsageError("images pull needs --dataset; 'bottega images --help' lists the options.");
-      const dataset = await loadDataset({ source: parsed.values.dataset, instances: parsed.values.instances });
-      let failed = 0;
-      for (const row of dataset.rows) {
-        const image = imageFor(row, parsed.values["image-template"]);
-        try {
-          await sandboxes.pullImage(image, {
-            onProgress: (p) => p.total && process.stderr.write(`\r${image}: ${(p.current / 1e6).toFixed(0)}/${(p.total / 1e6).toFixed(0)} MB`),
-          });
-          process.stderr.write("\n");
-          log(`pulled ${image}`);
-        } catch (error) {
-          failed++;
-          console.error(`\n${(error as Error).message}`);
-        }
-      }
-      return failed > 0 ? 1 : 0;
-    }
-  }
+  // Loaded after the flags are parsed, so --help stays fast.
+  const { manageImages } = await import("./images-run.ts");
+  return manageImages(action, parsed.values);
 }

@@ -1,0 +1,7 @@
+/** Parses sizes such as "10g", "512m", "2048k" or a byte count. */
+export function parseByteSize(value: string): number {
+  const match = /^(\d+(?:\.\d+)?)\s*([kmgt]?)i?b?$/i.exec(value.trim());
+  if (!match) throw new Error(`expected a size like 4g, 512m or a byte count, got "${value}"`);
+  const power = { "": 0, k: 1, m: 2, g: 3, t: 4 }[match[2]!.toLowerCase() as "" | "k" | "m" | "g" | "t"];
+  return Math.round(Number(match[1]) * 1024 ** power);
+}
