@@ -17,7 +17,15 @@ function useTerminalSize(): { rows: number; columns: number } {
   const read = () => ({ rows: stdout.rows || 24, columns: stdout.columns || 80 });
   const [size, setSize] = useState(read);
   useEffect(() => {
-    const onResize = () => setSize(read());
+    let columns = stdout.columns;
+    const onResize = () => {
+      // The terminal re-wrapped what ink drew at the old width, so ink's count of rows to erase
+      // is wrong (and its own redraw on resize used the old layout): clear the screen, then
+      // draw at the new size. This listener runs after ink's.
+      if (stdout.columns !== columns && stdout.isTTY) stdout.write("\x1b[2J\x1b[H");
+      columns = stdout.columns;
+      setSize(read());
+    };
     stdout.on("resize", onResize);
     return () => {
       stdout.off("resize", onResize);

@@ -9,20 +9,11 @@ import { themeFor } from "./theme.ts";
 export async function runTui(session: FixSession, options: { approval: ApprovalMode; exportHint: string }): Promise<number> {
   await session.discoverModel();
   const controller = new FixController(session, options.approval, { exportHint: options.exportHint });
-  // When the width changes the terminal re-wraps what ink drew, and ink's count of rows to erase
-  // is wrong: clear the screen first (this listener runs before ink's own) so the redraw is clean.
-  let columns = process.stdout.columns;
-  const onResize = () => {
-    if (process.stdout.columns !== columns) process.stdout.write("\x1b[2J\x1b[H");
-    columns = process.stdout.columns;
-  };
-  process.stdout.on("resize", onResize);
   // Ctrl-C is a key here (first stops, second quits); the terminal's SIGINT would skip cleanup.
   const app = render(<FixApp controller={controller} theme={themeFor()} network={session.record.network} />, { exitOnCtrlC: false, patchConsole: false });
   controller.start();
   const code = await controller.done;
   app.unmount();
-  process.stdout.off("resize", onResize);
   await app.waitUntilExit().catch(() => undefined);
   process.stderr.write(`session ${session.record.session_id} saved (bottega fix --resume ${session.record.session_id}); ${options.exportHint}\n`);
   return code;
