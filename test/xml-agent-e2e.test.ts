@@ -27,6 +27,12 @@ async function evalWith(server: FakeOpenAI, runId: string, extra: string[] = [])
   return { report: JSON.parse(readFileSync(join(suite.results, runId, "report.json"), "utf8")), stderr: result.stderr };
 }
 
+/** The agent only (`bottega run`): no grading. */
+async function runWith(server: FakeOpenAI, runId: string, extra: string[] = []) {
+  const result = await runCli(["run", "--model-url", server.url, "--run-id", runId, "--results", suite.results, ...extra]);
+  expect(result.code, result.stderr + result.stdout).toBe(0);
+}
+
 /** Every request after a valid step starts with exactly the messages of the one before. */
 function expectAppendOnly(server: FakeOpenAI, id: string) {
   const requests = requestsOf(server, id).map((r) => r.messages);
@@ -46,7 +52,7 @@ function queue(name: string, match: string, replies: Array<ReplyTurn | ((request
 }
 
 describe("bottega eval in SWE-agent's XML function-call format", () => {
-  it("resolves every fixture with --action-format xml: no tools field, no max_tokens, observations as user turns, append-only", { timeout: 600_000 }, async () => {
+  it("resolves every fixture with --action-format xml: no tools field, no max_tokens, observations as user turns, append-only", { timeout: 1_200_000 }, async () => {
     const server = await suite.serve(suite.rows.map((row) => episodeConversation(suite.episode(row), row.problem_statement)));
     const { report } = await evalWith(server, "xml", ["--action-format", "xml", "--last-n-observations", "0"]);
     expect(report.resolved_ids).toEqual(suite.ids());
@@ -73,7 +79,7 @@ describe("bottega eval in SWE-agent's XML function-call format", () => {
     expect(JSON.stringify(run)).toContain('"actionFormat":"xml"');
   });
 
-  it("handles <think>, a malformed call, a missing parameter and two calls as SWE-agent does (requery turns dropped)", { timeout: 600_000 }, async () => {
+  it("handles <think>, a malformed call, a missing parameter and two calls as SWE-agent does (requery turns dropped)", { timeout: 1_200_000 }, async () => {
     const row = suite.rows[0]!;
     const good = suite.episode(row).actions;
     const call = (name: string, params: Record<string, string>) => xmlAction({ thought: "", call: { name, arguments: params } });
@@ -117,7 +123,7 @@ describe("bottega eval in SWE-agent's XML function-call format", () => {
     expect(t.steps[4]!.response.reasoning_content).toBe("The server split this off.");
   });
 
-  it("resolves every fixture with --config and a SWE-agent YAML (its templates and limits honoured; a stray key warned about)", { timeout: 600_000 }, async () => {
+  it("resolves every fixture with --config and a SWE-agent YAML (its templates and limits honoured; a stray key warned about)", { timeout: 1_200_000 }, async () => {
     const yaml = parseYaml(readFileSync(join(PROJECT_ROOT, "configs", "davinci-dev.yaml"), "utf8"));
     yaml.agent.templates.next_step_template = "OUTPUT OF YOUR CALL:\n{{observation}}";
     yaml.agent.model.per_instance_call_limit = 20;
@@ -142,12 +148,12 @@ describe("bottega eval in SWE-agent's XML function-call format", () => {
     expect(refused.stderr).toContain("agent.model.fallbacks");
   });
 
-  it("last_n_observations: old observations elided as SWE-agent does; the cached-token share shows the cost", { timeout: 600_000 }, async () => {
+  it("last_n_observations: old observations elided as SWE-agent does; the cached-token share shows the cost", { timeout: 1_200_000 }, async () => {
     const row = suite.rows[0]!;
     const look = (i: number) => ({ thought: `Look ${i}.`, call: { name: "bash", arguments: { command: `echo step ${i}; seq 1 3` } } });
     const episode: RecordedEpisode = { instance_id: row.instance_id, description: "", actions: [...[1, 2, 3, 4, 5, 6, 7, 8].map(look), ...suite.episode(row).actions] };
     const server = await suite.serve([episodeConversation(episode, row.problem_statement)]);
-    await evalWith(server, "elide", ["--instances", row.instance_id, "--last-n-observations", "2"]);
+    await runWith(server, "elide", ["--instances", row.instance_id, "--last-n-observations", "2"]);
     const requests = requestsOf(server, row.instance_id).map((r) => r.messages);
     const fifth = requests[4]!; // after 4 steps: observations of steps 1-2 elided, 3-4 whole
     const observations = fifth.filter((m) => m.role === "user").map((m) => m.content);
@@ -157,7 +163,7 @@ describe("bottega eval in SWE-agent's XML function-call format", () => {
     // The trajectory keeps every observation whole.
     expect(t.steps[0]!.observation_sent).toBe("OBSERVATION:\nstep 1\n1\n2\n3\n");
     // The same episode with the whole history: every prompt extends the last, so the prefix cache serves more of it.
-    await evalWith(server, "no-elide", ["--instances", row.instance_id, "--last-n-observations", "0"]);
+    await runWith(server, "no-elide", ["--instances", row.instance_id, "--last-n-observations", "0"]);
     const cachedShare = async (runId: string) => {
       const status = await runCli(["status", "--run-id", runId, "--results", suite.results, "--json"]);
       expect(status.code, status.stderr).toBe(0);
