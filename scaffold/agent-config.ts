@@ -39,6 +39,11 @@ export const AgentConfig = z.object({
     viewRangeToEnd: z.boolean(),
   }),
   /**
+   * What submit's review step shows (SWE-agent's registry_variables.SUBMIT_REVIEW_MESSAGES[0],
+   * `{{diff}}` replaced by the diff); null: Bottega's own checklist. Used when the review is on.
+   */
+  reviewMessage: z.string().nullable().default(null),
+  /**
    * The SWE-agent checkout and bundle paths the configuration named: what a front end that runs
    * the bundles themselves in the container needs. Bottega's own tools stand in for the known ones.
    */

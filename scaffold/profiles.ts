@@ -20,6 +20,8 @@ export interface ProfileOptions {
   /** The commit the patch is taken against (shown by submit's review). */
   startCommit: string;
   reviewOnSubmit: boolean;
+  /** The review's text, `{{diff}}` standing for the diff; default: Bottega's checklist. */
+  reviewMessage?: string | null;
   /** navigator only: how the task's tests are run and read. */
   runTests?: Parameters<typeof createRunTestsTool>[0];
 }
@@ -28,7 +30,7 @@ export interface ProfileOptions {
 export function profileTools(profile: Profile, options: ProfileOptions): Tool[] {
   const bash = createBashTool({ timeoutMs: options.commandTimeoutMs });
   const editor = createEditorTool();
-  const submit = createSubmitTool({ sinceCommit: options.startCommit, review: options.reviewOnSubmit });
+  const submit = createSubmitTool({ sinceCommit: options.startCommit, review: options.reviewOnSubmit, message: options.reviewMessage ?? null });
   switch (profile) {
     case "swe-agent":
       return [bash, editor, submit] as Tool[];

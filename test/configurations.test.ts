@@ -69,6 +69,9 @@ describe("SWE-agent config files", () => {
     expect(c.sampling).toMatchObject({ maxTokens: 512, seed: null });
     expect(c.extraBody).toEqual({ top_k: 20 });
     expect(c.agent.bundles).toEqual({ checkout: null, paths: ["tools/registry", "tools/edit_anthropic", "tools/review_on_submit_m"] });
+    const withMessage = base() as { agent: { tools: Record<string, unknown> } };
+    withMessage.agent.tools.registry_variables = { SUBMIT_REVIEW_MESSAGES: ["Check this:\n<diff>\n{{diff}}\n</diff>\n"] };
+    expect(configurationFrom(withMessage, "f.yaml", "f.yaml").agent.reviewMessage).toBe("Check this:\n<diff>\n{{diff}}\n</diff>\n");
   });
 
   it("names an unsupported key; lenient turns it into a warning; keys SWE-agent ignores are ignored with a warning", () => {

@@ -46,6 +46,7 @@ export async function runAgentEpisode(options: AgentEpisodeOptions): Promise<Epi
       // base_commit (e.g. sphinx's tox.ini edit) that must not end up in the patch.
       startCommit: head.output.trim(),
       reviewOnSubmit: options.reviewOnSubmit,
+      reviewMessage: options.agent.reviewMessage,
       runTests: {
         testCommand: spec.test_cmd,
         setup: [`{ ${QUIET_CONDA_ACTIVATE} || true; }`],

@@ -225,6 +225,7 @@ export function configurationFrom(raw: unknown, file: string, name: string, opti
     envVariables: t.env_variables ?? {},
     convertSystemToUser: model.convert_system_to_user,
     xml: { skipThink: false, viewRangeToEnd: false },
+    reviewMessage,
     bundles: { checkout, paths: bundlePaths },
   });
   return {

@@ -8,7 +8,7 @@ const SubmitArgs = z.strictObject({});
  * `submit`, with SWE-agent's review step: the first call shows the diff and a checklist (rerun
  * the reproduction, remove scratch scripts, revert test files); the next call submits.
  */
-export function createSubmitTool(options: { sinceCommit: string; review: boolean }): Tool<Record<string, never>> {
+export function createSubmitTool(options: { sinceCommit: string; review: boolean; message?: string | null }): Tool<Record<string, never>> {
   let reviewed = !options.review;
   return {
     name: "submit",
@@ -18,6 +18,8 @@ export function createSubmitTool(options: { sinceCommit: string; review: boolean
       if (reviewed) return { output: "Your changes were submitted.", submitted: true };
       reviewed = true;
       const diff = await salvagePatch(context.sandbox, context.repoRoot, options.sinceCommit);
+      // A configuration's own review text, as SWE-agent's review_on_submit_m fills it (plain text replacement).
+      if (options.message) return { output: options.message.replaceAll("{{diff}}", diff) };
       return {
         output: [
           "Before this is submitted, please review your work:",
