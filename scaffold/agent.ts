@@ -196,6 +196,8 @@ export async function runAgent(episode: AgentEpisode): Promise<EpisodeOutcome> {
       if (episode.trajectoryPath) await saveTrajectory(episode.trajectoryPath, trajectory);
 
       if (stepSignal?.aborted && !signal?.aborted) await hooks.waitForUser?.();
+      const breach = episode.sandbox.limitBreach?.();
+      if (breach) throw new EpisodeEnd(breach.limit === "disk" ? "exit_disk" : "exit_memory", breach.message);
       if (result?.submitted) throw new EpisodeEnd("submitted", "the agent submitted");
       if (formatErrors >= config.maxFormatErrors) throw new EpisodeEnd("exit_format", `${formatErrors} replies in a row had no usable action`);
       if (timeouts >= config.maxConsecutiveTimeouts) throw new EpisodeEnd("exit_command_timeout", `${timeouts} commands in a row timed out`);

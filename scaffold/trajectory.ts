@@ -12,6 +12,10 @@ export const ExitStatus = z.enum([
   "exit_api",
   "exit_env",
   "exit_command_timeout",
+  /** The sandbox's disk limit was reached (the command growing it was stopped). */
+  "exit_disk",
+  /** The sandbox's memory limit was reached (the kernel killed a process). */
+  "exit_memory",
   /** Stopped by the user (Ctrl-C); the episode is redone when the run resumes. */
   "exit_interrupted",
 ]);

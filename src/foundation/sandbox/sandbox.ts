@@ -27,6 +27,12 @@ export interface ExecResult {
   durationMs: number;
 }
 
+/** A resource limit the sandbox ran into: what the episode ends with, naming the limit. */
+export interface LimitBreach {
+  limit: "memory" | "disk";
+  message: string;
+}
+
 export interface Sandbox {
   readonly id: string;
   exec(command: string, options?: ExecOptions): Promise<ExecResult>;
@@ -36,6 +42,11 @@ export interface Sandbox {
   readFile(path: string): Promise<Buffer>;
   /** Starts a persistent shell session in the sandbox. */
   openShell(options?: ShellOptions): Promise<ShellSession>;
+  /**
+   * The first resource limit this sandbox ran into (a process killed for memory, the disk limit
+   * reached), once the command that hit it has returned; undefined while none was.
+   */
+  limitBreach?(): LimitBreach | undefined;
   /** Stops and removes the sandbox. Safe to call twice. */
   remove(): Promise<void>;
 }
