@@ -10,7 +10,7 @@ import type { FakeOpenAI } from "../src/foundation/model/scripted/server.ts";
 import { runCli } from "./support/cli.ts";
 import { fixtureSuite } from "./support/fixture-suite.ts";
 
-/** Runs that survive: kill -9 and resume, Ctrl-C, a flaky or dead model server, hostile commands. */
+/** Runs that survive: kill -9 and resume, Ctrl-C, a flaky or dead model server (hostile commands: red-team.test.ts). */
 const suite = fixtureSuite("robust");
 const ids = suite.ids;
 const goldEpisode = (row: TaskRow) => suite.episode(row);
@@ -121,36 +121,5 @@ describe("a flaky model server", () => {
     expect(report.empty_patch_ids).toEqual(suite.rows.slice(0, 2).map((r) => r.instance_id).sort());
     expect(report.resolved_ids).toEqual(suite.rows.slice(2, 4).map((r) => r.instance_id).sort());
     expect(readFileSync(join(suite.results, "down", "summary.md"), "utf8")).toMatch(/exit_api \| 2/);
-  });
-});
-
-describe("hostile commands", () => {
-  it("survives 1 GB of output, a fork bomb and a command that never ends, with bounded runner memory", async () => {
-    const row = suite.rows[0]!;
-    const alive = { thought: "Still alive?", call: { name: "bash", arguments: { command: "echo alive" } } };
-    const hostile = [
-      { thought: "Print a lot.", call: { name: "bash", arguments: { command: "head -c 1000000000 /dev/zero | tr '\\0' x; echo done" } } },
-      alive,
-      { thought: "Fork.", call: { name: "bash", arguments: { command: "bomb() { bomb | bomb; }; bomb" } } },
-      alive,
-      { thought: "Wait forever.", call: { name: "bash", arguments: { command: "sleep 100000" } } },
-      alive,
-    ];
-    const server = await serve([{ name: row.instance_id, match: row.problem_statement, turns: [...hostile, ...goldEpisode(row).actions].map(replayTurn) }]);
-    const result = await runCli(evalArgs(server, "hostile", "--instances", row.instance_id, "--pids", "256", "--command-timeout", "30"));
-    expect(result.code, result.stderr).toBe(0);
-    const t = Trajectory.parse(readJson("hostile", "trajectories", `${row.instance_id}.json`));
-    expect(t.exit_status).toBe("submitted");
-    // 1 GB went through; the runner kept 1 MB of it and sent the model 70k characters (davinci-dev's max_observation_length).
-    expect(t.steps[0]!.observation!.length).toBeLessThan(1_100_000);
-    expect(t.steps[0]!.observation).toMatch(/\[bottega: 99\d{7} bytes of output omitted\]/);
-    expect(t.steps[0]!.observation).toMatch(/done\n$/);
-    expect(t.steps[0]!.observation_sent!.length).toBeLessThan(71_000);
-    expect(t.steps[2]!.observation).toContain("fork");
-    expect(t.steps[4]!.observation).toContain("timed out after 30 seconds");
-    for (const i of [1, 3, 5]) expect(t.steps[i]!.observation).toBe("alive\n");
-    expect(readJson("hostile", "report.json").resolved_ids).toEqual([row.instance_id]);
-    expect(result.peakRssBytes).toBeGreaterThan(0);
-    expect(result.peakRssBytes).toBeLessThan(400 * 1024 * 1024);
   });
 });

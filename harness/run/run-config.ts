@@ -5,7 +5,7 @@ import { AgentConfig } from "../../scaffold/agent.ts";
 import { loadConfiguration } from "../../scaffold/config/swe-agent-config.ts";
 import { Profile } from "../../scaffold/profiles.ts";
 import { Semantics } from "../grading/test-status.ts";
-import type { SandboxBackendConfigInput } from "../../src/foundation/sandbox/sandbox-backend.ts";
+import { AgentContainment, type SandboxBackendConfigInput } from "../../src/foundation/sandbox/sandbox-backend.ts";
 import { REPO_ROOT } from "../evaluation/testbed.ts";
 
 /** Grading runs the task's test suite: about one per core, as the official docs advise. */
@@ -49,6 +49,8 @@ export const RunConfig = z
     resetPolicy: z.enum(["v4.1.0", "539", "v5-dataset"]).default("539"),
     grading: Semantics.default("v4"),
     memoryBytes: z.number().int().positive().optional(),
+    /** How agent containers are contained (their memory is memoryBytes when given). */
+    containment: AgentContainment.omit({ memoryBytes: true }).prefault({}),
     /** A fork bomb must hit a wall, not the host. */
     pidsLimit: z.number().int().positive().default(4096),
     cpus: z.number().positive().optional(),
@@ -80,6 +82,7 @@ export function sandboxConfigFor(config: RunConfig): SandboxBackendConfigInput {
     pidsLimit: config.pidsLimit,
     cpus: config.cpus,
     network: { agent: config.agentNetwork, grade: config.network },
+    agent: config.containment,
     workdir: REPO_ROOT,
     user: "root",
   };

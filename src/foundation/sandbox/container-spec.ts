@@ -13,6 +13,13 @@ export const ContainerSpec = z.object({
   cpus: z.number().positive().optional(),
   /** Docker network mode: "bridge" (the engine's default, as the official harness runs), "none", … */
   network: z.string().default("bridge"),
+  /** Kernel capabilities removed from Docker's default set, and added to it. */
+  capDrop: z.array(z.string()).default([]),
+  capAdd: z.array(z.string()).default([]),
+  /** no-new-privileges: setuid binaries and file capabilities grant nothing. */
+  noNewPrivileges: z.boolean().default(false),
+  /** Most bytes the container's writable layer may hold before its commands are stopped. */
+  diskBytes: z.number().int().positive().optional(),
   /** Platform to run the image as, e.g. linux/amd64 for the official x86_64 images. */
   platform: z.string().optional(),
 });

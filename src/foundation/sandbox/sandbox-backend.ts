@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { DEFAULT_ALLOWED_HOSTS } from "./egress-proxy.ts";
 import type { Sandbox } from "./sandbox.ts";
 
 /**
@@ -7,6 +8,31 @@ import type { Sandbox } from "./sandbox.ts";
  */
 export const SandboxRole = z.enum(["agent", "grade", "build"]);
 export type SandboxRole = z.infer<typeof SandboxRole>;
+
+/**
+ * Capabilities dropped from agent sandboxes. Docker's default set minus these keeps what a
+ * SWE-bench workflow does as root (chown/chmod of any file, kill, setuid/setgid for tools that
+ * switch users, binding any port — Docker lets containers bind low ports without
+ * NET_BIND_SERVICE); what goes is raw packets (spoofing), device nodes, chroot, audit writes and
+ * file capabilities, none of which a repository's test suite needs.
+ */
+export const AGENT_CAP_DROP = ["NET_RAW", "MKNOD", "SYS_CHROOT", "AUDIT_WRITE", "SETFCAP", "SETPCAP", "NET_BIND_SERVICE"] as const;
+
+/**
+ * How an agent sandbox is contained: the model's commands run there. Grading sandboxes keep
+ * the official harness's container (only the run-wide limits apply), so verdicts stay the same.
+ */
+export const AgentContainment = z.object({
+  memoryBytes: z.number().int().positive().default(8 * 2 ** 30),
+  /** The writable layer's bound; past it the commands are stopped and the episode ends exit_disk. */
+  diskBytes: z.number().int().positive().default(20 * 2 ** 30),
+  noNewPrivileges: z.boolean().default(true),
+  capDrop: z.array(z.string()).default([...AGENT_CAP_DROP]),
+  capAdd: z.array(z.string()).default([]),
+  /** Hosts the egress proxy forwards to when the agent network is "allowlist". */
+  allowHosts: z.array(z.string()).default([...DEFAULT_ALLOWED_HOSTS]),
+});
+export type AgentContainment = z.infer<typeof AgentContainment>;
 
 /**
  * Everything a back end needs to know about the sandboxes of one run, given once when it is
@@ -35,6 +61,8 @@ export const SandboxBackendConfig = z.object({
   workdir: z.string().optional(),
   /** User commands run as unless an exec says otherwise. */
   user: z.string().default("root"),
+  /** Limits and privileges of agent sandboxes (see AgentContainment). */
+  agent: AgentContainment.prefault({}),
   /** Platform to run images as, e.g. linux/amd64 for the official x86_64 images. */
   platform: z.string().optional(),
 });

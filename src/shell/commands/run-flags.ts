@@ -1,3 +1,5 @@
+import { DEFAULT_ALLOWED_HOSTS } from "../../foundation/sandbox/egress-proxy.ts";
+import { AGENT_CAP_DROP } from "../../foundation/sandbox/sandbox-backend.ts";
 import { flagTable } from "./flag-table.ts";
 
 const RUN = "dataset and run";
@@ -43,14 +45,54 @@ export const RUN_FLAGS = flagTable({
     default: false,
     field: "keepImages",
   },
-  memory: { kind: "bytes", group: RUN, placeholder: "SIZE", help: "memory limit of each container, e.g. 8g", defaultText: "none", field: "memoryBytes" },
+  memory: {
+    kind: "bytes",
+    group: RUN,
+    placeholder: "SIZE",
+    help: "memory limit of each container, e.g. 8g (an agent's OOM kill ends it exit_memory)",
+    defaultText: "8g for agent containers, none for grading",
+    field: "memoryBytes",
+  },
+  disk: {
+    kind: "bytes",
+    group: RUN,
+    placeholder: "SIZE",
+    help: "what an agent container may write before its commands are stopped (exit_disk)",
+    defaultText: "20g",
+    field: "containment.diskBytes",
+  },
+  "cap-drop": {
+    kind: "list",
+    group: RUN,
+    placeholder: "CAPS",
+    help: "capabilities removed from agent containers",
+    defaultText: AGENT_CAP_DROP.join(","),
+    field: "containment.capDrop",
+  },
+  "cap-add": { kind: "list", group: RUN, placeholder: "CAPS", help: "capabilities added to agent containers", defaultText: "none", field: "containment.capAdd" },
+  "allow-new-privileges": {
+    kind: "boolean",
+    group: RUN,
+    help: "let setuid binaries in agent containers gain privileges (off: no-new-privileges)",
+    default: false,
+    field: "containment.noNewPrivileges",
+    toField: (allow: boolean) => !allow,
+  },
+  "allow-hosts": {
+    kind: "list",
+    group: RUN,
+    placeholder: "HOSTS",
+    help: "hosts agent containers reach in allowlist mode (.example.org: its subdomains too)",
+    defaultText: DEFAULT_ALLOWED_HOSTS.join(","),
+    field: "containment.allowHosts",
+  },
   pids: { kind: "integer", group: RUN, placeholder: "N", help: "process limit of each container", default: 4096, field: "pidsLimit" },
   cpus: { kind: "number", group: RUN, placeholder: "N", help: "CPU limit of each container", defaultText: "none", field: "cpus" },
   "agent-network": {
     kind: "string",
     group: RUN,
     placeholder: "MODE",
-    help: "network of agent containers (none for the bundled fixtures)",
+    help: "network of agent containers: none, bridge or allowlist (package indexes only,\nthrough Bottega's egress proxy); none for the bundled fixtures",
     default: "bridge",
     field: "agentNetwork",
   },

@@ -9,6 +9,8 @@ import { connectDocker } from "./docker-engine.ts";
 import { DockerSandbox } from "./docker-sandbox.ts";
 import { imageExists, pullImage, removeImage } from "./images.ts";
 import { reapDeadContainers } from "./reaper.ts";
+import { EgressNetwork } from "./egress-network.ts";
+import { blockMetadataAddress } from "./host-firewall.ts";
 
 /** Opens the local Docker engine (DOCKER_HOST or /var/run/docker.sock), checked to answer. */
 export async function openDockerBackend(config: SandboxBackendConfig): Promise<SandboxBackend> {
@@ -29,6 +31,8 @@ const info = (id: string, labels: Record<string, string>): SandboxInfo => ({
 export class DockerBackend implements SandboxBackend {
   readonly name = "docker";
   private readonly live = new Set<Sandbox>();
+  private egress: Promise<EgressNetwork> | undefined;
+  private metadataGuarded = false;
   readonly workshop: ImageWorkshop;
 
   constructor(
@@ -42,14 +46,20 @@ export class DockerBackend implements SandboxBackend {
     const labels: Record<string, string> = { [LABELS.role]: request.role };
     if (this.config.runId !== undefined) labels[LABELS.run] = this.config.runId;
     if (request.instanceId !== undefined) labels[LABELS.instance] = request.instanceId;
+    const agent = request.role === "agent" ? await this.agentContainment() : undefined;
     const sandbox = await DockerSandbox.create(this.docker, {
       image: request.image,
       name: request.name === undefined ? undefined : containerName(request.name),
       labels,
       user: this.config.user,
       workdir: this.config.workdir,
-      network: this.config.network[request.role],
-      memoryBytes: this.config.memoryBytes,
+      network: agent?.network ?? this.config.network[request.role],
+      env: agent?.env,
+      memoryBytes: agent ? (this.config.memoryBytes ?? this.config.agent.memoryBytes) : this.config.memoryBytes,
+      diskBytes: agent ? this.config.agent.diskBytes : undefined,
+      capDrop: agent ? this.config.agent.capDrop : [],
+      capAdd: agent ? this.config.agent.capAdd : [],
+      noNewPrivileges: agent ? this.config.agent.noNewPrivileges : false,
       pidsLimit: this.config.pidsLimit,
       cpus: this.config.cpus,
       platform: this.config.platform,
@@ -86,6 +96,30 @@ export class DockerBackend implements SandboxBackend {
 
   async removeAll(): Promise<void> {
     await Promise.allSettled([...this.live].map((sandbox) => sandbox.remove()));
+    const egress = this.egress;
+    this.egress = undefined;
+    if (egress) await (await egress).close();
+  }
+
+  /**
+   * The agent network's set-up, made once per back end: "allowlist" opens the egress network and
+   * its proxy; "bridge" keeps the metadata address out of reach (a warning where the host's
+   * firewall cannot be changed). Other modes ("none", a named network) are the engine's.
+   */
+  private async agentContainment(): Promise<{ network: string; env?: Record<string, string> }> {
+    const mode = this.config.network.agent;
+    if (mode === "allowlist") {
+      this.egress ??= EgressNetwork.open(this.docker, this.config.runId ?? `pid${process.pid}`, this.config.agent.allowHosts);
+      const egress = await this.egress;
+      return { network: egress.name, env: egress.env() };
+    }
+    if (mode === "bridge" && !this.metadataGuarded) {
+      this.metadataGuarded = true;
+      await blockMetadataAddress().catch((error: Error) =>
+        console.warn(`warning: agent containers on the bridge network may reach 169.254.169.254: iptables failed (${error.message.split("\n")[0]})`),
+      );
+    }
+    return { network: mode };
   }
 }
 

@@ -11,6 +11,7 @@ import { currentOwner, LABELS } from "../owner.ts";
 import type { ExecOptions, ExecResult, Sandbox, ShellOptions, ShellSession } from "../sandbox.ts";
 import { packSingleFile, unpackSingleFile } from "../tar-file.ts";
 import { PtyShell, SHELL_COMMAND } from "../pty-shell.ts";
+import { LimitWatch } from "./limit-watch.ts";
 
 /** Default output kept per exec: 8 MiB head + 8 MiB tail. */
 const DEFAULT_MAX_OUTPUT = 16 * 1024 * 1024;
@@ -24,6 +25,7 @@ export class DockerSandbox implements Sandbox {
    * always close them, and an open one would keep the process alive: remove() destroys them.
    */
   private readonly streams = new Set<{ destroy(): void }>();
+  private readonly limits: LimitWatch;
 
   private constructor(
     private readonly docker: Docker,
@@ -31,7 +33,12 @@ export class DockerSandbox implements Sandbox {
     readonly id: string,
     readonly spec: ContainerSpec,
     private readonly onRemoved?: (sandbox: DockerSandbox) => void,
-  ) {}
+  ) {
+    this.limits = new LimitWatch(container, (command) => this.exec(command, { timeoutMs: 30_000, maxOutputBytes: 4096 }), {
+      memoryBytes: spec.memoryBytes,
+      diskBytes: spec.diskBytes,
+    });
+  }
 
   /**
    * Creates and starts a long-lived container (`tail -f /dev/null`, as the official harness).
@@ -60,6 +67,9 @@ export class DockerSandbox implements Sandbox {
           MemorySwap: spec.memoryBytes,
           PidsLimit: spec.pidsLimit,
           NanoCpus: spec.cpus ? Math.round(spec.cpus * 1e9) : undefined,
+          CapDrop: spec.capDrop.length > 0 ? spec.capDrop : undefined,
+          CapAdd: spec.capAdd.length > 0 ? spec.capAdd : undefined,
+          SecurityOpt: spec.noNewPrivileges ? ["no-new-privileges"] : undefined,
         },
       } as Docker.ContainerCreateOptions);
     } catch (error) {
@@ -73,6 +83,7 @@ export class DockerSandbox implements Sandbox {
       await sandbox.remove();
       throw engineError(error, `starting a container from ${spec.image}`, context);
     }
+    await sandbox.limits.start();
     return sandbox;
   }
 
@@ -132,6 +143,7 @@ export class DockerSandbox implements Sandbox {
     const timedOut =
       killedFromOutside || (timeoutSec !== undefined && (exitCode === 124 || exitCode === 137) && durationMs >= timeoutSec * 1000 - 100);
     if (timeoutSec) void this.execQuiet(`rm -f ${pidFile}`);
+    if (!timedOut) await this.limits.afterCommand(exitCode);
     const raw = collector.bytes();
     return {
       exitCode: timedOut ? null : exitCode,
@@ -161,7 +173,7 @@ export class DockerSandbox implements Sandbox {
     }
   }
 
-  openShell(options?: ShellOptions): Promise<ShellSession> {
+  async openShell(options?: ShellOptions): Promise<ShellSession> {
     const open = async (env: Record<string, string>): Promise<Duplex> => {
       let stream: Duplex;
       try {
@@ -181,7 +193,19 @@ export class DockerSandbox implements Sandbox {
       stream.on("close", () => tracked.release());
       return stream;
     };
-    return PtyShell.open({ id: this.id, open }, this, options ?? {});
+    const shell = await PtyShell.open({ id: this.id, open }, this, options ?? {});
+    // A command the kernel killed for memory shows as a SIGKILL (137) or as the shell dying.
+    const run = shell.run.bind(shell);
+    shell.run = async (command, runOptions) => {
+      const result = await run(command, runOptions);
+      if (!result.timedOut) await this.limits.afterCommand(result.exitCode, result.restarted);
+      return result;
+    };
+    return shell;
+  }
+
+  limitBreach() {
+    return this.limits.current();
   }
 
   /** Registers an attach stream to be destroyed when the sandbox is removed. */
@@ -223,6 +247,7 @@ export class DockerSandbox implements Sandbox {
   }
 
   async remove(): Promise<void> {
+    this.limits.stop();
     if (this.removed) return;
     this.removed = true;
     try {
