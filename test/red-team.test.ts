@@ -73,7 +73,7 @@ const probes: Array<{ attack: string; action: Action; contained: (observation: s
     action: bash("Print a lot.", "head -c 1000000000 /dev/zero | tr '\\0' x; echo done"),
     contained: (o) => o.length < 1_100_000 && /bytes of output omitted/.test(o),
   },
-  { attack: "fork without bound", action: bash("Fork.", "bomb() { bomb | bomb & }; bomb; sleep 5; echo after"), contained: (o) => /fork|Resource temporarily unavailable|after/.test(o) },
+  { attack: "fork without bound", action: bash("Fork.", "bomb() { bomb | bomb; }; bomb"), contained: (o) => /fork|Resource temporarily unavailable/.test(o) },
   { attack: "sleep forever", action: bash("Wait forever.", "sleep infinity"), contained: (o) => /timed out after 10 seconds/.test(o) },
   { attack: "kill the shell", action: bash("Kill the shell.", "kill -9 $$"), contained: () => true },
 ];
