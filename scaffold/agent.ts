@@ -1,5 +1,5 @@
-import type { ChatCompletionMessageParam } from "openai/resources/chat/completions";
-import type { ModelClient } from "../src/foundation/model/model-client.ts";
+import type { ChatCompletionMessageParam, ChatCompletionTool } from "openai/resources/chat/completions";
+import type { ChatModel } from "../src/foundation/model/chat-model.ts";
 import { ContextLengthError, ModelCallAbortedError } from "../src/foundation/model/model-errors.ts";
 import { toAssistantParam, type ModelCallResult } from "../src/foundation/model/model-result.ts";
 import { isInfrastructureError } from "../src/foundation/sandbox/errors.ts";
@@ -32,7 +32,7 @@ export interface AgentEpisode {
   sandbox: Sandbox;
   shell: ShellSession;
   tools: Tool[];
-  model: ModelClient;
+  model: ChatModel;
   config: AgentConfig;
   /** Templates that replace the configuration's (`--templates FILE`). */
   templates?: Partial<Templates>;
@@ -91,6 +91,26 @@ function modelFailure(error: unknown): EpisodeEnd {
 }
 
 /**
+ * The first request of an episode: the system prompt and the task, with the tools' schemas. It
+ * needs no sandbox, so a runner can send it while the episode's container starts.
+ */
+export function openingRequest(
+  task: AgentTask,
+  tools: Tool[],
+  config: AgentConfig,
+  templateOverrides?: Partial<Templates>,
+): { messages: ChatCompletionMessageParam[]; tools: ChatCompletionTool[] } {
+  const templates: Templates = { ...config.templates, ...templateOverrides };
+  const toolSchemas = config.actionFormat === "tools" ? functionTools(tools) : [];
+  const system = systemPrompt(templates, config, tools, task);
+  const messages: ChatCompletionMessageParam[] = [
+    { role: config.convertSystemToUser ? "user" : "system", content: system },
+    { role: "user", content: renderJinja(templates.instance_template, templateValues(config, task, system), "instance_template") },
+  ];
+  return { messages, tools: toolSchemas };
+}
+
+/**
  * The ReAct loop: ask the model, parse one action, run it, append the observation, repeat until
  * `submit` or a limit. Without a history processor the history is append-only (the request of
  * step n+1 starts with the exact messages of step n), so the server's prefix cache always hits.
@@ -101,13 +121,8 @@ function modelFailure(error: unknown): EpisodeEnd {
 export async function runAgent(episode: AgentEpisode): Promise<EpisodeOutcome> {
   const { task, tools, model, config, signal } = episode;
   const templates: Templates = { ...config.templates, ...episode.templates };
-  const toolSchemas = config.actionFormat === "tools" ? functionTools(tools) : [];
   const hooks = episode.hooks ?? {};
-  const system = systemPrompt(templates, config, tools, task);
-  const messages: ChatCompletionMessageParam[] = [
-    { role: config.convertSystemToUser ? "user" : "system", content: system },
-    { role: "user", content: renderJinja(templates.instance_template, templateValues(config, task, system), "instance_template") },
-  ];
+  const { messages, tools: toolSchemas } = openingRequest(task, tools, config, episode.templates);
   const trajectory: Trajectory = episode.resume ? { ...episode.resume, steps: [...episode.resume.steps], exit_status: null, exit_message: null, finished_at: null } : {
     format: TRAJECTORY_FORMAT,
     instance_id: task.id,

@@ -1,7 +1,7 @@
-import type { ModelClient } from "../../src/foundation/model/model-client.ts";
+import type { ChatModel } from "../../src/foundation/model/chat-model.ts";
 import type { ShellSession } from "../../src/foundation/sandbox/sandbox.ts";
 import type { SandboxBackend } from "../../src/foundation/sandbox/sandbox-backend.ts";
-import { runAgent, type AgentConfig, type EpisodeOutcome } from "../../scaffold/agent.ts";
+import { openingRequest, runAgent, type AgentConfig, type EpisodeOutcome } from "../../scaffold/agent.ts";
 import { profileTools, type Profile } from "../../scaffold/profiles.ts";
 import type { Templates } from "../../scaffold/templates.ts";
 import type { TrajectoryStep } from "../../scaffold/trajectory.ts";
@@ -16,7 +16,7 @@ export interface AgentEpisodeOptions {
   row: TaskRow;
   spec: RepoSpec;
   image: string;
-  model: ModelClient;
+  model: ChatModel;
   profile: Profile;
   agent: AgentConfig;
   templates?: Partial<Templates>;
@@ -24,6 +24,13 @@ export interface AgentEpisodeOptions {
   trajectoryPath: string;
   signal?: AbortSignal;
   onStep?: (step: TrajectoryStep) => void;
+  /** Send the first model call while the container starts (it needs none). Default true. */
+  prefetchFirstCall?: boolean;
+  /**
+   * Takes the container's removal instead of waiting for it, so the episode's result is not
+   * held up by it; whoever takes it must wait for it before the run ends.
+   */
+  removeLater?: (removal: Promise<void>) => void;
 }
 
 /**
@@ -33,18 +40,11 @@ export interface AgentEpisodeOptions {
  */
 export async function runAgentEpisode(options: AgentEpisodeOptions): Promise<EpisodeOutcome> {
   const { row, spec } = options;
-  const sandbox = await options.sandboxes.create({ image: options.image, role: "agent", instanceId: row.instance_id });
-  let shell: ShellSession | undefined;
-  try {
-    const head = await sandbox.exec("git rev-parse HEAD", { cwd: REPO_ROOT });
-    if (head.exitCode !== 0) throw new Error(`${options.image}: ${REPO_ROOT} is not a git repository: ${head.output.trim()}`);
-    shell = await sandbox.openShell({ init: [QUIET_CONDA_ACTIVATE, `cd ${REPO_ROOT}`] });
-    const parser = selectLogParser({ repo: row.repo, rowLogParser: row.log_parser, specLogParser: spec.log_parser });
-    const tools = profileTools(options.profile, {
+  const parser = selectLogParser({ repo: row.repo, rowLogParser: row.log_parser, specLogParser: spec.log_parser });
+  const toolsFrom = (startCommit: string) =>
+    profileTools(options.profile, {
       commandTimeoutMs: options.agent.commandTimeoutSec * 1000,
-      // The image's HEAD, not base_commit: official images carry a setup commit on top of
-      // base_commit (e.g. sphinx's tox.ini edit) that must not end up in the patch.
-      startCommit: head.output.trim(),
+      startCommit,
       reviewOnSubmit: options.reviewOnSubmit,
       reviewMessage: options.agent.reviewMessage,
       runTests: {
@@ -54,6 +54,21 @@ export async function runAgentEpisode(options: AgentEpisodeOptions): Promise<Epi
         timeoutMs: options.agent.commandTimeoutSec * 1000,
       },
     });
+  if (options.prefetchFirstCall !== false && options.model.prefetch) {
+    // The prompts and the tools' schemas do not depend on the commit, only the tools' behaviour does.
+    const task = { id: row.instance_id, problemStatement: row.problem_statement, repoRoot: REPO_ROOT, startCommit: "HEAD" };
+    const opening = openingRequest(task, toolsFrom("HEAD"), options.agent, options.templates);
+    options.model.prefetch({ messages: opening.messages, tools: opening.tools.length > 0 ? opening.tools : undefined, signal: options.signal });
+  }
+  const sandbox = await options.sandboxes.create({ image: options.image, role: "agent", instanceId: row.instance_id });
+  let shell: ShellSession | undefined;
+  try {
+    const head = await sandbox.exec("git rev-parse HEAD", { cwd: REPO_ROOT });
+    if (head.exitCode !== 0) throw new Error(`${options.image}: ${REPO_ROOT} is not a git repository: ${head.output.trim()}`);
+    shell = await sandbox.openShell({ init: [QUIET_CONDA_ACTIVATE, `cd ${REPO_ROOT}`] });
+    // The image's HEAD, not base_commit: official images carry a setup commit on top of
+    // base_commit (e.g. sphinx's tox.ini edit) that must not end up in the patch.
+    const tools = toolsFrom(head.output.trim());
     return await runAgent({
       task: { id: row.instance_id, problemStatement: row.problem_statement, repoRoot: REPO_ROOT, startCommit: head.output.trim(), baseCommit: row.base_commit },
       sandbox,
@@ -73,7 +88,11 @@ export async function runAgentEpisode(options: AgentEpisodeOptions): Promise<Epi
       onStep: options.onStep,
     });
   } finally {
-    await shell?.close();
-    await sandbox.remove();
+    const removal = (async () => {
+      await shell?.close();
+      await sandbox.remove();
+    })();
+    if (options.removeLater) options.removeLater(removal);
+    else await removal;
   }
 }

@@ -26,6 +26,11 @@ export const RunConfig = z
     /** A predictions file, or "gold". */
     predictions: z.string().optional(),
     model: ModelConfig.optional(),
+    /**
+     * Every server of the model when there are several (vLLM replicas); model.baseURL is then
+     * the first. Each episode is pinned to one of them.
+     */
+    modelURLs: z.array(z.url()).min(1).optional(),
     /** model_name_or_path written into predictions; default: the served model id. */
     modelName: z.string().optional(),
     profile: Profile.default("swe-agent"),
@@ -56,6 +61,12 @@ export const RunConfig = z
     cpus: z.number().positive().optional(),
     /** Keep instance images pulled by this run (the official --cache_level instance). */
     keepImages: z.boolean().default(false),
+    /**
+     * Keep containers off the episodes' critical path: the first model call is sent while the
+     * container starts, and the container is removed after the result is recorded. Off only to
+     * measure what that saves.
+     */
+    overlapContainer: z.boolean().default(true),
     /** Infrastructure failures (engine, container, pull) retried per instance before it is an error. */
     infraRetries: z.number().int().min(0).default(2),
   })

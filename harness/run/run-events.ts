@@ -27,6 +27,8 @@ export const RunEvent = z.discriminatedUnion("type", [
     completionTokens: z.number(),
     cachedTokens: z.number(),
     latencyMs: z.number(),
+    /** The model endpoint that answered, when the run has several. */
+    endpoint: z.string().optional(),
   }),
   z.object({ type: z.literal("agent_finished"), t: z.string(), instance_id: z.string(), exit_status: z.string(), steps: z.number(), patchBytes: z.number() }),
   z.object({ type: z.literal("graded"), t: z.string(), instance_id: z.string(), resolved: z.boolean() }),
@@ -44,6 +46,13 @@ export const RunEvent = z.discriminatedUnion("type", [
     /** Will the runner try this instance again in this run? */
     retrying: z.boolean(),
   }),
+  /** A model endpoint left rotation (it stopped answering) or came back (it answered /v1/models). */
+  z.object({ type: z.literal("endpoint_down"), t: z.string(), endpoint: z.string(), reason: z.string() }),
+  z.object({ type: z.literal("endpoint_up"), t: z.string(), endpoint: z.string() }),
+  /** One failed request to a model endpoint (5xx, timeout, dropped or refused connection). */
+  z.object({ type: z.literal("endpoint_error"), t: z.string(), endpoint: z.string(), reason: z.string() }),
+  /** An episode left an endpoint that went down; it carries on at `to`. */
+  z.object({ type: z.literal("episode_moved"), t: z.string(), instance_id: z.string(), from: z.string(), to: z.string() }),
   z.object({ type: z.literal("run_finished"), t: z.string(), interrupted: z.boolean() }),
 ]);
 export type RunEvent = z.infer<typeof RunEvent>;

@@ -1,7 +1,9 @@
 import { existsSync, readFileSync } from "node:fs";
 import { mkdir } from "node:fs/promises";
 import pLimit from "p-limit";
-import { ModelClient } from "../../src/foundation/model/model-client.ts";
+import { EndpointPool } from "../../src/foundation/model/endpoint-pool.ts";
+import type { EndpointEvent } from "../../src/foundation/model/endpoint-figures.ts";
+import { resolveModelConfig } from "../../src/foundation/model/model-config.ts";
 import { ImageUnavailableError, isInfrastructureError } from "../../src/foundation/sandbox/errors.ts";
 import { currentOwner } from "../../src/foundation/sandbox/owner.ts";
 import type { SandboxBackend, SandboxBackendConfigInput } from "../../src/foundation/sandbox/sandbox-backend.ts";
@@ -75,7 +77,7 @@ export async function runBatch(input: RunConfigInput, deps: RunDependencies): Pr
   // Predictions: given (written whole, so the run folder is self-contained), or made by the
   // agent (appended one whole line per finished episode; what is there was finished before).
   const predictions = new Map<string, Prediction>();
-  let model: ModelClient | undefined;
+  let model: EndpointPool | undefined;
   let modelName = config.modelName;
   if (config.predictions) {
     for (const [id, p] of await loadPredictions(config.predictions, dataset.rows, { datasetIds: dataset.datasetIds })) predictions.set(id, p);
@@ -85,8 +87,12 @@ export async function runBatch(input: RunConfigInput, deps: RunDependencies): Pr
       const p = Prediction.parse(line);
       predictions.set(p.instance_id, p);
     }
-    model = new ModelClient(config.model!);
-    modelName ??= (await model.discover(deps.signal)).model;
+    const onEndpoint = (event: EndpointEvent) => {
+      if (event.type === "episode_moved") emit({ type: "episode_moved", instance_id: event.episode, from: event.from, to: event.to });
+      else emit(event);
+    };
+    model = new EndpointPool(config.modelURLs ?? [resolveModelConfig(config.model!).baseURL], config.model!, { onEvent: onEndpoint });
+    modelName ??= (await model.verify(deps.signal)).model;
   }
   const templates = loadTemplates(config.templatesPath);
   await writeFileAtomic(
@@ -127,6 +133,12 @@ export async function runBatch(input: RunConfigInput, deps: RunDependencies): Pr
   // Bounds the instances holding a pulled image at once, so pulls cannot run ahead and fill the disk.
   const pipelineLimit = pLimit((model ? config.workers : 0) + config.gradeWorkers + config.pullWorkers);
   const pulledByUs = new Set<string>();
+  /** Agent containers being removed off the critical path; the run waits for them at the end. */
+  const removals = new Map<string, Promise<void>>();
+  const removeLater = (id: string) => (removal: Promise<void>) => {
+    const tracked: Promise<void> = removal.catch(() => undefined).finally(() => removals.get(id) === tracked && removals.delete(id));
+    removals.set(id, tracked);
+  };
   // Worker slots, so the dashboard can show what each agent and grading worker is doing.
   const busy = { agent: new Set<number>(), grade: new Set<number>() };
   const inSlot = async <T>(pool: "agent" | "grade", work: (slot: number) => Promise<T>): Promise<T> => {
@@ -164,12 +176,16 @@ export async function runBatch(input: RunConfigInput, deps: RunDependencies): Pr
   const runAgentFor = async (row: TaskRow, image: string, worker: number): Promise<Prediction | undefined> => {
     const id = row.instance_id;
     emit({ type: "phase_started", instance_id: id, phase: "agent", worker });
+    const lease = model!.lease(id);
+    const several = model!.replicas.length > 1;
     const outcome = await runAgentEpisode({
       sandboxes: sandboxes,
       row,
       spec: specFor(row, dataset.specs),
       image,
-      model: model!,
+      model: lease,
+      prefetchFirstCall: config.overlapContainer,
+      removeLater: config.overlapContainer ? removeLater(id) : undefined,
       profile: config.profile,
       agent: config.agent,
       templates,
@@ -185,11 +201,14 @@ export async function runBatch(input: RunConfigInput, deps: RunDependencies): Pr
           completionTokens: step.usage?.completion_tokens ?? 0,
           cachedTokens: step.usage?.cached_prompt_tokens ?? 0,
           latencyMs: step.model_latency_ms,
+          ...(several ? { endpoint: lease.endpoint } : {}),
         }),
-    }).catch((error: unknown) => {
-      if (isInfrastructureError(error)) throw new InfrastructureFailure("agent", "engine", (error as Error).message);
-      throw error;
-    });
+    })
+      .catch((error: unknown) => {
+        if (isInfrastructureError(error)) throw new InfrastructureFailure("agent", "engine", (error as Error).message);
+        throw error;
+      })
+      .finally(() => lease.release());
     if (outcome.exitStatus === "exit_interrupted") return undefined;
     if (outcome.exitStatus === "exit_env") throw new InfrastructureFailure("agent", "exit_env", outcome.exitMessage ?? "the sandbox failed");
     emit({ type: "agent_finished", instance_id: id, exit_status: outcome.exitStatus, steps: outcome.trajectory.steps.length, patchBytes: outcome.patch?.length ?? 0 });
@@ -257,6 +276,7 @@ export async function runBatch(input: RunConfigInput, deps: RunDependencies): Pr
         }
       }
     } finally {
+      await removals.get(row.instance_id); // an image in use by a container cannot be removed
       if (pulledByUs.has(image) && !config.keepImages) {
         pulledByUs.delete(image);
         await sandboxes.removeImage(image).catch(() => undefined);
@@ -270,14 +290,25 @@ export async function runBatch(input: RunConfigInput, deps: RunDependencies): Pr
     await Promise.all(todo.map((row) => pipelineLimit(() => (deps.signal?.aborted ? undefined : processInstance(row)))));
   } finally {
     deps.signal?.removeEventListener("abort", onAbort);
+    await Promise.all([...removals.values()]);
     await sandboxes.removeAll();
   }
   const interrupted = deps.signal?.aborted ?? false;
   emit({ type: "run_finished", interrupted });
   await chain;
+  if (model) {
+    model.close();
+    await recordInRunJson(layout.runJson, { endpoints: model.figures() });
+  }
 
   if (!config.grade) return { config, layout, interrupted };
   const report = await writeRunReport(layout, dataset.rows, predictions, config.grading);
   await writeSummary(layout, { config: { ...config, modelName }, rows: dataset.rows, report });
   return { config, layout, report, interrupted };
+}
+
+/** Adds the run's closing figures to run.json (written whole at the start). */
+async function recordInRunJson(path: string, fields: Record<string, unknown>): Promise<void> {
+  const current = JSON.parse(readFileSync(path, "utf8")) as Record<string, unknown>;
+  await writeFileAtomic(path, JSON.stringify({ ...current, ...fields }, null, 2));
 }

@@ -50,6 +50,24 @@ export interface TokenStats {
   cachedShare?: number;
 }
 
+/** One model endpoint's share of the latest invocation, when the run has several. */
+export interface EndpointRow {
+  url: string;
+  state: "up" | "down";
+  /** Episodes that made calls there. */
+  episodes: number;
+  /** Model calls it answered. */
+  requests: number;
+  /** Requests to it that failed (5xx, timeouts, dropped or refused connections). */
+  errors: number;
+  prompt: number;
+  completion: number;
+  cached: number;
+  /** Completion tokens per second of the run's agent wall time. */
+  completionPerSec?: number;
+  cachedShare?: number;
+}
+
 /**
  * The numbers a person watching a run wants. Outcomes (done, resolved, errors, agent exits)
  * count every instance of the run id, whichever invocation finished it; rates and activity
@@ -80,6 +98,8 @@ export interface RunStats {
   /** Busy agent and grading slots by slot number, then image pulls. */
   workers: WorkerRow[];
   tokens: TokenStats;
+  /** Per model endpoint, in the order they were first seen; empty with a single endpoint. */
+  endpoints: EndpointRow[];
   startedAt?: string;
   finishedAt?: string;
   interrupted: boolean;
@@ -124,6 +144,7 @@ export class RunTally {
   private readonly agentExits = new Map<string, string>();
   private readonly retries = new Map<string, KindCount>();
   private tokens = { prompt: 0, completion: 0, cached: 0, modelCalls: 0 };
+  private endpoints = new Map<string, { up: boolean; episodes: Set<string>; requests: number; errors: number; prompt: number; completion: number; cached: number }>();
   private agentsBusy = 0;
   private agentBusySince = 0;
   private agentWallMs = 0;
@@ -155,6 +176,7 @@ export class RunTally {
         this.doneEarlier = 0;
         this.finishedHere = 0;
         this.tokens = { prompt: 0, completion: 0, cached: 0, modelCalls: 0 };
+        this.endpoints = new Map();
         this.agentsBusy = 0;
         this.agentWallMs = 0;
         break;
@@ -185,8 +207,25 @@ export class RunTally {
         this.tokens.modelCalls++;
         const running = this.running.get(event.instance_id);
         if (running) running.step = event.step;
+        if (event.endpoint !== undefined) {
+          const endpoint = this.endpoint(event.endpoint);
+          endpoint.episodes.add(event.instance_id);
+          endpoint.requests++;
+          endpoint.prompt += event.promptTokens;
+          endpoint.completion += event.completionTokens;
+          endpoint.cached += event.cachedTokens;
+        }
         break;
       }
+      case "endpoint_down":
+      case "endpoint_up":
+        this.endpoint(event.endpoint).up = event.type === "endpoint_up";
+        break;
+      case "endpoint_error":
+        this.endpoint(event.endpoint).errors++;
+        break;
+      case "episode_moved":
+        break;
       case "agent_finished":
         this.leave(event.instance_id, t);
         this.agentExits.set(event.instance_id, event.exit_status);
@@ -267,6 +306,18 @@ export class RunTally {
         .map(([exit_status, count]) => ({ exit_status, count }))
         .sort((a, b) => b.count - a.count || a.exit_status.localeCompare(b.exit_status)),
       workers: this.workerRows(end),
+      endpoints: [...this.endpoints].map(([url, e]) => ({
+        url,
+        state: e.up ? "up" : "down",
+        episodes: e.episodes.size,
+        requests: e.requests,
+        errors: e.errors,
+        prompt: e.prompt,
+        completion: e.completion,
+        cached: e.cached,
+        completionPerSec: perSec(e.completion),
+        cachedShare: e.prompt > 0 ? e.cached / e.prompt : undefined,
+      })),
       tokens: {
         ...this.tokens,
         agentWallMs,
@@ -288,6 +339,15 @@ export class RunTally {
     return [...this.running]
       .map(([instance_id, r]) => ({ pool: r.phase, slot: r.worker, instance_id, step: r.step, pulled: r.pulled, runningMs: end - r.since }))
       .sort((a, b) => order[a.pool] - order[b.pool] || (a.slot ?? 0) - (b.slot ?? 0) || a.instance_id.localeCompare(b.instance_id));
+  }
+
+  private endpoint(url: string) {
+    let entry = this.endpoints.get(url);
+    if (!entry) {
+      entry = { up: true, episodes: new Set(), requests: 0, errors: 0, prompt: 0, completion: 0, cached: 0 };
+      this.endpoints.set(url, entry);
+    }
+    return entry;
   }
 
   /** The instance stopped running (or waiting for grading); an agent phase ending frees model time. */

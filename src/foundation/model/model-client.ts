@@ -11,6 +11,7 @@ import type {
 } from "openai/resources/chat/completions";
 import type { CompletionUsage } from "openai/resources/completions";
 import { runAttempt } from "./attempt.ts";
+import type { ChatModel } from "./chat-model.ts";
 import { errorBodyNestingFetch } from "./error-body-fetch.ts";
 import { resolveModelConfig, type ModelConfigInput, type ResolvedModelConfig } from "./model-config.ts";
 import {
@@ -36,6 +37,12 @@ export interface ModelRequest {
   signal?: AbortSignal | undefined;
   /** Streaming only: each piece of content or tool-call arguments as it arrives. */
   onDelta?: ((delta: { kind: "content" | "arguments"; text: string }) => void) | undefined;
+}
+
+/** Told the outcome of every chat request this client makes, for an endpoint's health. */
+export interface AttemptObserver {
+  /** `failure` is null when the request was answered (a 4xx is an answer too). */
+  onAttempt(failure: TransientFailure | null): void;
 }
 
 export interface Discovery {
@@ -85,8 +92,10 @@ function tokenizeURL(baseURL: string): string {
  * package with its own retries disabled: retries, the max_tokens budget and context-length
  * handling are this class's policy, so they are visible in each result's `attempts`.
  */
-export class ModelClient {
+export class ModelClient implements ChatModel {
   readonly config: ResolvedModelConfig;
+  /** Set by whoever watches this server's health (an endpoint pool). */
+  observer: AttemptObserver | null = null;
   private readonly openai: OpenAI;
   private readonly estimator = new PromptTokenEstimator();
   private discovery: Promise<Discovery> | null = null;
@@ -131,6 +140,19 @@ export class ModelClient {
     if (!wanted || !entry) throw new ModelNotServedError(url, wanted ?? "(any)", served);
     const maxModelLen = typeof entry.max_model_len === "number" ? entry.max_model_len : null;
     return { model: entry.id, maxModelLen, served };
+  }
+
+  /**
+   * One request to /v1/models, no retries: the ids served, or null when the server does not
+   * answer within `timeoutMs`. For probing a server taken out of rotation.
+   */
+  async probe(timeoutMs: number): Promise<string[] | null> {
+    try {
+      const page = await runAttempt({ url: this.config.baseURL, timeoutMs, attempts: 1 }, (signal) => this.openai.models.list({ signal }));
+      return (page.data as Array<{ id: string }>).map((entry) => entry.id);
+    } catch {
+      return null;
+    }
   }
 
   private async target(signal: AbortSignal | undefined): Promise<{ model: string; maxModelLen: number | null }> {
@@ -203,7 +225,17 @@ export class ModelClient {
     const send = () =>
       retryTransient({ url, policy: this.config.retry, signal, attempts: () => attempts }, () => {
         attempts += 1;
-        return this.attempt(this.requestBody(model, request, maxTokens), attempts, signal, request.onDelta);
+        return this.attempt(this.requestBody(model, request, maxTokens), attempts, signal, request.onDelta).then(
+          (outcome) => {
+            this.observer?.onAttempt(null);
+            return outcome;
+          },
+          (error: unknown) => {
+            if (error instanceof TransientFailure) this.observer?.onAttempt(error);
+            else if (!(error instanceof ModelCallAbortedError)) this.observer?.onAttempt(null);
+            throw error;
+          },
+        );
       });
 
     let outcome: AttemptOutcome;

@@ -22,6 +22,14 @@ export function eventLine(event: RunEvent): string | undefined {
       return `${time} note  ${event.instance_id}: ${event.message}`;
     case "error":
       return `${time} ${event.phase.padEnd(5)} ${event.instance_id} ERROR ${event.category}/${event.kind}${event.retrying ? " (will retry)" : ""}: ${event.message.split("\n")[0]}`;
+    case "endpoint_down":
+      return `${time} model endpoint ${event.endpoint} DOWN: ${event.reason}`;
+    case "endpoint_up":
+      return `${time} model endpoint ${event.endpoint} back in rotation`;
+    case "endpoint_error":
+      return undefined;
+    case "episode_moved":
+      return `${time} agent ${event.instance_id} moved from ${event.from} to ${event.to}`;
     case "run_finished":
       return `${time} run ${event.interrupted ? "interrupted" : "finished"}`;
   }

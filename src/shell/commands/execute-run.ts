@@ -2,6 +2,8 @@ import { runBatch, type RunResult } from "../../../harness/run/run-orchestrator.
 import { sandboxConfigFor, type RunConfig } from "../../../harness/run/run-config.ts";
 import type { RunEvent } from "../../../harness/run/run-events.ts";
 import { openSandboxBackend } from "../../foundation/sandbox/open-backend.ts";
+import { EndpointMismatchError } from "../../foundation/model/endpoint-errors.ts";
+import { CliUsageError } from "./cli-error.ts";
 import { eventLine } from "./event-line.ts";
 import { abortOnSignals, resumeHint } from "./interrupt.ts";
 
@@ -23,7 +25,12 @@ export async function executeRun(command: string, argv: readonly string[], confi
     if (line) console.log(line);
   };
   try {
-    const result = await runBatch(config, { openSandboxes: async () => sandboxes, signal: interrupt.signal, onEvent }).finally(() => dashboard?.close());
+    const result = await runBatch(config, { openSandboxes: async () => sandboxes, signal: interrupt.signal, onEvent })
+      .catch((error: unknown) => {
+        if (error instanceof EndpointMismatchError) throw new CliUsageError(`--model-url: ${error.message}`);
+        throw error;
+      })
+      .finally(() => dashboard?.close());
     const r = result.report;
     if (r) {
       console.log(

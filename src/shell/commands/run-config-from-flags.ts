@@ -17,9 +17,13 @@ export function timestampRunId(): string {
 export function runConfigFromFlags(v: FlagValues<typeof EVAL_FLAGS>, overrides: { grade: boolean; modelURL?: string }): RunConfig {
   const input = withConfiguration(fieldsFromFlags(EVAL_FLAGS, v), v);
   const bundled = v.dataset === undefined || v.dataset === "fixtures";
-  const modelURL = overrides.modelURL ?? v["model-url"] ?? (v.predictions === undefined ? process.env.OPENAI_BASE_URL : undefined);
+  const modelURLs = input.modelURLs as string[] | undefined;
+  const modelURL = modelURLs?.[0] ?? overrides.modelURL ?? (v.predictions === undefined ? process.env.OPENAI_BASE_URL : undefined);
   // Model flags mean nothing when predictions are graded.
-  if (modelURL === undefined) delete input.model;
+  if (modelURL === undefined) {
+    delete input.model;
+    delete input.modelURLs;
+  }
   else input.model = { ...(input.model as object | undefined), baseURL: modelURL };
   input.runId ??= timestampRunId();
   input.grade = overrides.grade;
@@ -34,7 +38,8 @@ export function runConfigFromFlags(v: FlagValues<typeof EVAL_FLAGS>, overrides: 
   const result = RunConfig.safeParse(input);
   if (result.success) return result.data;
   const issue = result.error.issues[0]!;
-  throw new CliUsageError(`${flagForField(EVAL_FLAGS, issue.path)}: ${issue.message}`);
+  const flag = issue.path.join(".") === "model.baseURL" ? "--model-url" : flagForField(EVAL_FLAGS, issue.path);
+  throw new CliUsageError(`${flag}: ${issue.message}`);
 }
 
 /**

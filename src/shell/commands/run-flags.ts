@@ -98,7 +98,15 @@ export const RUN_FLAGS = flagTable({
   },
   "no-tui": { kind: "boolean", group: RUN, help: "plain lines even on a terminal" },
 
-  "model-url": { kind: "string", group: MODEL, placeholder: "URL", help: "base URL with /v1 (or env OPENAI_BASE_URL); key from OPENAI_API_KEY", field: "model.baseURL" },
+  "model-url": {
+    kind: "strings",
+    group: MODEL,
+    placeholder: "URL",
+    help:
+      "base URL with /v1 (or env OPENAI_BASE_URL); key from OPENAI_API_KEY.\nSeveral servers of the model: repeat it or give a comma list; each episode\nstays on one; one that stops answering is left until it answers again",
+    field: "modelURLs",
+    toField: (urls: string[]) => [...new Set(urls.flatMap((url) => url.split(",")).map((url) => url.trim()).filter(Boolean))],
+  },
   model: { kind: "string", group: MODEL, placeholder: "NAME", help: "served model name", defaultText: "discovered from /v1/models", field: "model.model" },
   "model-name": {
     kind: "string",

@@ -7,7 +7,7 @@ import { runStats, type RunStats } from "../../../harness/run/run-stats.ts";
 import { openSandboxBackend } from "../../foundation/sandbox/open-backend.ts";
 import { ownerIsAlive } from "../../foundation/sandbox/owner.ts";
 import { readJsonl } from "../../foundation/store/jsonl.ts";
-import { activity, counts, duration, percent, perSecond } from "../dashboard/format.ts";
+import { activity, counts, duration, endpointLine, percent, perSecond } from "../dashboard/format.ts";
 import { CliUsageError } from "./cli-error.ts";
 import { eventLine } from "./event-line.ts";
 
@@ -137,6 +137,10 @@ function statusText(runId: string, state: RunState, reason: string, stats: RunSt
       `tok/s over ${duration(t.agentWallMs)} of agent time: completion ${perSecond(t.completionPerSec)} · prompt ${perSecond(t.promptPerSec)}` +
         ` · cached ${percent(t.cachedShare)} of prompt · ${t.modelCalls} calls`,
     );
+  }
+  if (stats.endpoints.length > 0) {
+    lines.push("model endpoints:");
+    for (const e of stats.endpoints) lines.push(`  ${endpointLine(e)}`);
   }
   if (stats.workers.length > 0) {
     lines.push(state === "running" ? "workers:" : "workers when it stopped:");

@@ -3,7 +3,7 @@ import { useEffect, useState } from "react";
 import type { RunEvent } from "../../../harness/run/run-events.ts";
 import { RunTally, type RunStats, type WorkerRow } from "../../../harness/run/run-stats.ts";
 import { eventLine } from "../commands/event-line.ts";
-import { activity, counts, duration, percent, perSecond } from "./format.ts";
+import { activity, counts, duration, endpointLine, percent, perSecond } from "./format.ts";
 
 export interface DashboardProps {
   /** Fed with the run's events by the caller; read on every redraw. */
@@ -120,10 +120,18 @@ function Model({ stats }: { stats: RunStats }) {
   const t = stats.tokens;
   if (t.modelCalls === 0) return null;
   return (
-    <Text wrap="truncate">
-      tok/s over {duration(t.agentWallMs)} of agent time: completion {perSecond(t.completionPerSec)} · prompt {perSecond(t.promptPerSec)} ·
-      cached {percent(t.cachedShare)} of prompt · {t.modelCalls} calls
-    </Text>
+    <Box flexDirection="column">
+      <Text wrap="truncate">
+        tok/s over {duration(t.agentWallMs)} of agent time: completion {perSecond(t.completionPerSec)} · prompt {perSecond(t.promptPerSec)} ·
+        cached {percent(t.cachedShare)} of prompt · {t.modelCalls} calls
+      </Text>
+      {stats.endpoints.map((e) => (
+        <Text key={e.url} wrap="truncate" color={e.state === "down" ? "red" : undefined}>
+          {"  "}
+          {endpointLine(e)}
+        </Text>
+      ))}
+    </Box>
   );
 }
 

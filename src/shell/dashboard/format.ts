@@ -1,4 +1,4 @@
-import type { WorkerRow } from "../../../harness/run/run-stats.ts";
+import type { EndpointRow, WorkerRow } from "../../../harness/run/run-stats.ts";
 
 /** How run numbers read to a person, shared by the dashboard and `bottega status`. */
 
@@ -34,4 +34,12 @@ export function activity(row: WorkerRow): string {
   if (row.pool === "agent") return row.step === undefined ? "starting" : `step ${row.step}`;
   if (row.pool === "grade") return "grading";
   return row.pulled === undefined ? "pulling" : `${Math.floor(100 * row.pulled)}%`;
+}
+
+/** One model endpoint's figures on one line. */
+export function endpointLine(e: EndpointRow): string {
+  return (
+    `${e.url} ${e.state === "down" ? "DOWN" : "up"} · ${e.episodes} episodes · ${e.requests} requests · ` +
+    `${perSecond(e.completionPerSec)} tok/s · cached ${percent(e.cachedShare)} · ${e.errors} errors`
+  );
 }

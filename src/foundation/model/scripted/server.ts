@@ -26,6 +26,8 @@ export interface FakeOpenAIOptions {
   /** Characters per streamed content / argument delta (default 4). */
   streamChunkChars?: number;
   conversations: Conversation[];
+  /** Listen on this port of 127.0.0.1 (default: any free one), e.g. to bring a stopped server back. */
+  port?: number;
 }
 
 export interface RecordedRequest {
@@ -268,7 +270,7 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions): Promise<FakeO
       else res.destroy();
     });
   });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  await new Promise<void>((resolve) => server.listen(options.port ?? 0, "127.0.0.1", resolve));
   const { port } = server.address() as AddressInfo;
   const origin = `http://127.0.0.1:${port}`;
 
