@@ -38,6 +38,8 @@ export interface AgentEpisode {
   templates?: Partial<Templates>;
   /** More settings to record in the trajectory (profile, model, sampling…), beside the agent's. */
   recordConfig?: Record<string, unknown>;
+  /** The state a user's SWE-agent bundles wrote before the first step (bundles mode); its keys fill the templates. */
+  initialState?: Record<string, unknown>;
   /** Written after every step; omit to keep the trajectory in memory only. */
   trajectoryPath?: string;
   signal?: AbortSignal;
@@ -99,13 +101,14 @@ export function openingRequest(
   tools: Tool[],
   config: AgentConfig,
   templateOverrides?: Partial<Templates>,
+  state: Record<string, unknown> = {},
 ): { messages: ChatCompletionMessageParam[]; tools: ChatCompletionTool[] } {
   const templates: Templates = { ...config.templates, ...templateOverrides };
   const toolSchemas = config.actionFormat === "tools" ? functionTools(tools) : [];
   const system = systemPrompt(templates, config, tools, task);
   const messages: ChatCompletionMessageParam[] = [
     { role: config.convertSystemToUser ? "user" : "system", content: system },
-    { role: "user", content: renderJinja(templates.instance_template, templateValues(config, task, system), "instance_template") },
+    { role: "user", content: renderJinja(templates.instance_template, { ...templateValues(config, task, system), ...state }, "instance_template") },
   ];
   return { messages, tools: toolSchemas };
 }
@@ -122,7 +125,9 @@ export async function runAgent(episode: AgentEpisode): Promise<EpisodeOutcome> {
   const { task, tools, model, config, signal } = episode;
   const templates: Templates = { ...config.templates, ...episode.templates };
   const hooks = episode.hooks ?? {};
-  const { messages, tools: toolSchemas } = openingRequest(task, tools, config, episode.templates);
+  // SWE-agent's state (bundles mode): what the bundles' state commands wrote, for every template.
+  let state = episode.initialState ?? {};
+  const { messages, tools: toolSchemas } = openingRequest(task, tools, config, episode.templates, state);
   const trajectory: Trajectory = episode.resume ? { ...episode.resume, steps: [...episode.resume.steps], exit_status: null, exit_message: null, finished_at: null } : {
     format: TRAJECTORY_FORMAT,
     instance_id: task.id,
@@ -186,8 +191,11 @@ export async function runAgent(episode: AgentEpisode): Promise<EpisodeOutcome> {
         result = parsed.ok ? await runApproved(parsed.action, step) : { output: `${parsed.error.detail}\n`, isError: true };
         record.tool_ms = Date.now() - started;
         record.observation = result.output;
+        if (result.commandLine !== undefined) record.command_line = result.commandLine;
+        if (result.state !== undefined) record.state = result.state;
+        if (result.state) state = result.state;
         timeouts = result.timedOut ? timeouts + 1 : 0;
-        text = renderObservation(result.output, templates, { working_dir: task.repoRoot });
+        text = renderObservation(result.output, templates, { working_dir: task.repoRoot, ...state });
       } else {
         formatErrors++;
         text = parsed.error.message;

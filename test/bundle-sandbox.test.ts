@@ -62,12 +62,12 @@ describe("a user's bundle installed and run in the sandbox", () => {
     const [bash, noteWrite, tally] = tools as [(typeof tools)[0], (typeof tools)[0], (typeof tools)[0]];
 
     const tallied = (await tally.run({ label: "it's", numbers: ["4", "5"], mode: "sum" }, env.context)) as BundleToolResult;
-    expect(tallied.action).toBe(`tally 'it'"'"'s' --numbers 4 5 --mode sum`);
+    expect(tallied.commandLine).toBe(`tally 'it'"'"'s' --numbers 4 5 --mode sum`);
     expect(tallied.output).toBe("[it's] sum of 2 number(s) = 9\n  args: <4> <5>");
     expect(tallied.state).toEqual({ working_dir: "/testbed", probe_state_calls: "2" });
 
     const wrote = (await noteWrite.run({ path: "/tmp/note.txt", text: "alpha\n  'beta' $HOME\n" }, env.context)) as BundleToolResult;
-    expect(wrote.action).toBe("note_write /tmp/note.txt\nalpha\n  'beta' $HOME\n\nend_of_note");
+    expect(wrote.commandLine).toBe("note_write /tmp/note.txt\nalpha\n  'beta' $HOME\n\nend_of_note");
     expect(wrote.output).toBe("probe bundle ready: wrote 22 bytes to /tmp/note.txt\n");
     expect((await env.box.readFile("/tmp/note.txt")).toString()).toBe("alpha\n  'beta' $HOME\n\n");
 

@@ -6,6 +6,8 @@ import { profileTools, type Profile } from "../../scaffold/profiles.ts";
 import type { Templates } from "../../scaffold/templates.ts";
 import type { TrajectoryStep } from "../../scaffold/trajectory.ts";
 import { QUIET_CONDA_ACTIVATE, REPO_ROOT } from "../evaluation/testbed.ts";
+import { setUpBundleEpisode } from "../../scaffold/bundles/bundle-episode.ts";
+import { BUILTIN_OBSERVATIONS, type BundleObservations, type ObservationMode } from "../../scaffold/bundles/observation-mode.ts";
 import { selectLogParser } from "../grading/parsers/index.ts";
 import type { RepoSpec } from "../dataset/repo-spec.ts";
 import type { TaskRow } from "../dataset/task-row.ts";
@@ -31,6 +33,8 @@ export interface AgentEpisodeOptions {
    * held up by it; whoever takes it must wait for it before the run ends.
    */
   removeLater?: (removal: Promise<void>) => void;
+  /** Built-in tools (default), or a user's SWE-agent bundles installed in the container. */
+  observationMode?: ObservationMode;
 }
 
 /**
@@ -54,7 +58,9 @@ export async function runAgentEpisode(options: AgentEpisodeOptions): Promise<Epi
         timeoutMs: options.agent.commandTimeoutSec * 1000,
       },
     });
-  if (options.prefetchFirstCall !== false && options.model.prefetch) {
+  // Bundles mode: the tools and the first state come from the container, so nothing can be sent before it is up.
+  const bundles = options.observationMode?.kind === "bundles" ? options.observationMode : undefined;
+  if (!bundles && options.prefetchFirstCall !== false && options.model.prefetch) {
     // The prompts and the tools' schemas do not depend on the commit, only the tools' behaviour does.
     const task = { id: row.instance_id, problemStatement: row.problem_statement, repoRoot: REPO_ROOT, startCommit: "HEAD" };
     const opening = openingRequest(task, toolsFrom("HEAD"), options.agent, options.templates);
@@ -66,14 +72,17 @@ export async function runAgentEpisode(options: AgentEpisodeOptions): Promise<Epi
     const head = await sandbox.exec("git rev-parse HEAD", { cwd: REPO_ROOT });
     if (head.exitCode !== 0) throw new Error(`${options.image}: ${REPO_ROOT} is not a git repository: ${head.output.trim()}`);
     shell = await sandbox.openShell({ init: [QUIET_CONDA_ACTIVATE, `cd ${REPO_ROOT}`] });
-    // The image's HEAD, not base_commit: official images carry a setup commit on top of
-    // base_commit (e.g. sphinx's tox.ini edit) that must not end up in the patch.
-    const tools = toolsFrom(head.output.trim());
+    const { tools, initialState } = bundles
+      ? await setUpBundleEpisode({ sandbox, shell, mode: bundles, problemStatement: row.problem_statement, commandTimeoutMs: options.agent.commandTimeoutSec * 1000 })
+      : // The image's HEAD, not base_commit: official images carry a setup commit on top of
+        // base_commit (e.g. sphinx's tox.ini edit) that must not end up in the patch.
+        { tools: toolsFrom(head.output.trim()), initialState: undefined };
     return await runAgent({
       task: { id: row.instance_id, problemStatement: row.problem_statement, repoRoot: REPO_ROOT, startCommit: head.output.trim(), baseCommit: row.base_commit },
       sandbox,
       shell,
       tools,
+      initialState,
       model: options.model,
       templates: options.templates,
       config: options.agent,
@@ -82,6 +91,7 @@ export async function runAgentEpisode(options: AgentEpisodeOptions): Promise<Epi
         reviewOnSubmit: options.reviewOnSubmit,
         image: options.image,
         model: { ...options.model.config, apiKey: undefined },
+        observationMode: options.observationMode ?? BUILTIN_OBSERVATIONS,
       },
       trajectoryPath: options.trajectoryPath,
       signal: options.signal,
@@ -94,5 +104,22 @@ export async function runAgentEpisode(options: AgentEpisodeOptions): Promise<Epi
     })();
     if (options.removeLater) options.removeLater(removal);
     else await removal;
+  }
+}
+
+/**
+ * Bundles mode, before a run starts: installs the bundles once in a container of the first
+ * instance's image, so a failing install.sh or a missing tool stops the run with an error
+ * naming the bundle instead of failing every episode.
+ */
+export async function preflightBundles(options: Pick<AgentEpisodeOptions, "sandboxes" | "row" | "image"> & { mode: BundleObservations }): Promise<void> {
+  const sandbox = await options.sandboxes.create({ image: options.image, role: "agent", instanceId: options.row.instance_id });
+  let shell: ShellSession | undefined;
+  try {
+    shell = await sandbox.openShell({ init: [QUIET_CONDA_ACTIVATE, `cd ${REPO_ROOT}`] });
+    await setUpBundleEpisode({ sandbox, shell, mode: options.mode, problemStatement: options.row.problem_statement, commandTimeoutMs: 60_000 });
+  } finally {
+    await shell?.close();
+    await sandbox.remove();
   }
 }

@@ -4,6 +4,7 @@ import { ModelConfig } from "../../src/foundation/model/model-config.ts";
 import { AgentConfig } from "../../scaffold/agent.ts";
 import { loadConfiguration } from "../../scaffold/config/swe-agent-config.ts";
 import { Profile } from "../../scaffold/profiles.ts";
+import { BUILTIN_OBSERVATIONS, ObservationMode } from "../../scaffold/bundles/observation-mode.ts";
 import { Semantics } from "../grading/test-status.ts";
 import { AgentContainment, type SandboxBackendConfigInput } from "../../src/foundation/sandbox/sandbox-backend.ts";
 import { REPO_ROOT } from "../evaluation/testbed.ts";
@@ -34,6 +35,8 @@ export const RunConfig = z
     /** model_name_or_path written into predictions; default: the served model id. */
     modelName: z.string().optional(),
     profile: Profile.default("swe-agent"),
+    /** What produces the observations: Bottega's built-in tools, or a user's SWE-agent bundles from a checkout. */
+    observationMode: ObservationMode.default(BUILTIN_OBSERVATIONS),
     /** Default: the davinci-dev configuration (configs/davinci-dev.yaml). */
     agent: AgentConfig.prefault(() => loadConfiguration("davinci-dev").agent),
     templatesPath: z.string().optional(),

@@ -10,7 +10,7 @@ import type { SandboxBackend, SandboxBackendConfigInput } from "../../src/founda
 import { writeFileAtomic } from "../../src/foundation/store/atomic-file.ts";
 import { appendJsonl, readJsonl } from "../../src/foundation/store/jsonl.ts";
 import { loadTemplates } from "../../scaffold/templates.ts";
-import { runAgentEpisode } from "./agent-episode.ts";
+import { preflightBundles, runAgentEpisode } from "./agent-episode.ts";
 import { loadDataset } from "../dataset/dataset.ts";
 import { evalScriptFor, withTestExitCode } from "../evaluation/eval-script.ts";
 import { evaluateInstance, LOG_FILES } from "../evaluation/evaluate-instance.ts";
@@ -173,6 +173,14 @@ export async function runBatch(input: RunConfigInput, deps: RunDependencies): Pr
     emit({ type: "pull_progress", instance_id: row.instance_id, current: 1, total: 1 }); // pulled, waiting for a worker
   };
 
+  // Bundles mode: the user's bundles installed once before any episode, so a broken one stops the run at once.
+  const firstAgentRow = todo.find(needsAgent);
+  if (config.observationMode.kind === "bundles" && firstAgentRow) {
+    const image = imageFor(firstAgentRow, config.imageTemplate);
+    await ensureImage(firstAgentRow, image);
+    await preflightBundles({ sandboxes, row: firstAgentRow, image, mode: config.observationMode });
+  }
+
   const runAgentFor = async (row: TaskRow, image: string, worker: number): Promise<Prediction | undefined> => {
     const id = row.instance_id;
     emit({ type: "phase_started", instance_id: id, phase: "agent", worker });
@@ -191,6 +199,7 @@ export async function runBatch(input: RunConfigInput, deps: RunDependencies): Pr
       templates,
       reviewOnSubmit: config.reviewOnSubmit,
       trajectoryPath: layout.trajectory(id),
+      observationMode: config.observationMode,
       signal: deps.signal,
       onStep: (step) =>
         emit({

@@ -17,10 +17,9 @@ import { readState, type ToolState } from "./tool-state.ts";
 export const SUBMISSION_MARKER = "<<SWE_AGENT_SUBMISSION>>";
 export const MODEL_PATCH = "/root/model.patch";
 
-/** A bundle tool's result: the observation, the line that ran and the state after it. */
+/** A bundle tool's result: the observation, the line that ran (as SWE-agent builds it, before the multi-line guard) and the state after it. */
 export interface BundleToolResult extends ToolResult {
-  /** The command line as SWE-agent builds it (before the multi-line guard). */
-  action: string;
+  commandLine: string;
   state: ToolState | null;
 }
 
@@ -68,7 +67,7 @@ export function createBundleTools(set: BundleSet, options: BundleToolsOptions): 
     async run(args: Record<string, unknown>, context: ToolContext): Promise<BundleToolResult> {
       const action = commandLine(command, args);
       const blocked = blockedAction(action, filter);
-      if (blocked !== null) return { output: blocked, isError: true, action, state: null };
+      if (blocked !== null) return { output: blocked, isError: true, commandLine: action, state: null };
       const line = pythonStrip(guardMultilineInput(action, commands, submit));
       const result = await context.shell(line, { timeoutMs: options.timeoutMs });
       let output = stripControlChars(result.output);
@@ -79,16 +78,16 @@ export function createBundleTools(set: BundleSet, options: BundleToolsOptions): 
           output: `The command '${line}' was cancelled because it took more than ${seconds} seconds. Try a command that finishes sooner; interactive commands, or commands that wait for input, never finish here.`,
           isError: true,
           timedOut: true,
-          action,
+          commandLine: action,
           state,
         };
       }
       if (output.includes(SUBMISSION_MARKER)) {
         // SWE-agent's observation for the submitting step is the patch itself.
         output = await readModelPatch(context);
-        return { output, submitted: true, action, state };
+        return { output, submitted: true, commandLine: action, state };
       }
-      return { output, action, state };
+      return { output, commandLine: action, state };
     },
   }));
 }

@@ -25,6 +25,10 @@ export interface ToolResult {
   submitted?: boolean;
   /** The command hit its timeout (counted towards the consecutive-timeout limit). */
   timedOut?: boolean;
+  /** A user's SWE-agent bundle ran: the shell line the call became (SWE-agent's `action`). */
+  commandLine?: string;
+  /** A user's SWE-agent bundles ran: what their state commands wrote after the call; its keys fill the templates. */
+  state?: Record<string, unknown> | null;
 }
 
 /**

@@ -3,6 +3,7 @@ import { sandboxConfigFor, type RunConfig } from "../../../harness/run/run-confi
 import type { RunEvent } from "../../../harness/run/run-events.ts";
 import { openSandboxBackend } from "../../foundation/sandbox/open-backend.ts";
 import { EndpointMismatchError } from "../../foundation/model/endpoint-errors.ts";
+import { BundleInstallError } from "../../../scaffold/bundles/bundle-install.ts";
 import { CliUsageError } from "./cli-error.ts";
 import { eventLine } from "./event-line.ts";
 import { abortOnSignals, resumeHint } from "./interrupt.ts";
@@ -28,6 +29,8 @@ export async function executeRun(command: string, argv: readonly string[], confi
     const result = await runBatch(config, { openSandboxes: async () => sandboxes, signal: interrupt.signal, onEvent })
       .catch((error: unknown) => {
         if (error instanceof EndpointMismatchError) throw new CliUsageError(`--model-url: ${error.message}`);
+        // A user's bundle that does not install is a problem with what was asked for, found before any episode ran.
+        if (error instanceof BundleInstallError) throw new CliUsageError(error.message);
         throw error;
       })
       .finally(() => dashboard?.close());

@@ -2,9 +2,25 @@ import { FIXTURES_DIR } from "../../../harness/images/fixture-repo.ts";
 import { FIXTURE_IMAGE_TEMPLATE } from "../../../harness/images/image-name.ts";
 import { RunConfig } from "../../../harness/run/run-config.ts";
 import { ConfigFileError, loadConfiguration, type Configuration } from "../../../scaffold/config/swe-agent-config.ts";
+import { BundleConfigError } from "../../../scaffold/bundles/bundle-config.ts";
+import { BundleSetError } from "../../../scaffold/bundles/bundle-set.ts";
+import { bundleObservations, type BundleModeSettings, type BundleObservations } from "../../../scaffold/bundles/observation-mode.ts";
 import { CliUsageError } from "./cli-error.ts";
 import { fieldsFromFlags, flagForField, type FlagValues } from "./flag-table.ts";
 import { EVAL_FLAGS } from "./run-flags.ts";
+
+/** The bundles of SWE-smith's inference config, daVinci-Dev's evaluation setup. */
+const SWE_SMITH_BUNDLES = ["tools/registry", "tools/edit_anthropic", "tools/submit"];
+
+/** Bundles mode: the named bundles read from the checkout now, so a missing or broken one is a usage error. */
+function bundlesFromCheckout(checkout: string, paths: string[], settings: Omit<BundleModeSettings, "checkout" | "bundles"> = {}): BundleObservations {
+  try {
+    return bundleObservations({ checkout, bundles: paths.map((path) => ({ path })), ...settings }).mode;
+  } catch (error) {
+    if (error instanceof BundleSetError || error instanceof BundleConfigError) throw new CliUsageError(`--swe-agent-root: ${error.message}`);
+    throw error;
+  }
+}
 
 export function timestampRunId(): string {
   return new Date().toISOString().replace(/[-:]/g, "").replace("T", "-").slice(0, 15);
@@ -35,6 +51,7 @@ export function runConfigFromFlags(v: FlagValues<typeof EVAL_FLAGS>, overrides: 
     input.imageTemplate ??= FIXTURE_IMAGE_TEMPLATE;
   }
   if (modelURL === undefined) input.gradeWorkers ??= v.workers;
+  if (v["swe-agent-root"] !== undefined) input.observationMode = bundlesFromCheckout(v["swe-agent-root"], SWE_SMITH_BUNDLES);
   const result = RunConfig.safeParse(input);
   if (result.success) return result.data;
   const issue = result.error.issues[0]!;

@@ -221,6 +221,12 @@ export const RUN_FLAGS = flagTable({
   "wall-time": { kind: "number", group: AGENT, placeholder: "S", help: "seconds per episode", default: 3600, field: "agent.wallTimeSec" },
   "command-timeout": { kind: "number", group: AGENT, placeholder: "S", help: "seconds per tool command", default: 300, field: "agent.commandTimeoutSec" },
   templates: { kind: "string", group: AGENT, placeholder: "FILE", help: "JSON file overriding prompt templates", field: "templatesPath" },
+  "swe-agent-root": {
+    kind: "string",
+    group: AGENT,
+    placeholder: "DIR",
+    help: "run SWE-agent's own tool bundles from this checkout in the container (tools/registry, tools/edit_anthropic, tools/submit) instead of the built-in tools",
+  },
   "no-review": {
     kind: "boolean",
     group: AGENT,
