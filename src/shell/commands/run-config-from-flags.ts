@@ -51,7 +51,8 @@ export function runConfigFromFlags(v: FlagValues<typeof EVAL_FLAGS>, overrides: 
     input.imageTemplate ??= FIXTURE_IMAGE_TEMPLATE;
   }
   if (modelURL === undefined) input.gradeWorkers ??= v.workers;
-  if (v["swe-agent-root"] !== undefined) input.observationMode = bundlesFromCheckout(v["swe-agent-root"], SWE_SMITH_BUNDLES);
+  if (v["swe-agent-bundles"] !== undefined && v["swe-agent-root"] === undefined) throw new CliUsageError("--swe-agent-bundles: needs --swe-agent-root, the checkout the bundles come from");
+  if (v["swe-agent-root"] !== undefined) input.observationMode = bundlesFromCheckout(v["swe-agent-root"], v["swe-agent-bundles"] ?? SWE_SMITH_BUNDLES);
   const result = RunConfig.safeParse(input);
   if (result.success) return result.data;
   const issue = result.error.issues[0]!;

@@ -225,7 +225,14 @@ export const RUN_FLAGS = flagTable({
     kind: "string",
     group: AGENT,
     placeholder: "DIR",
-    help: "run SWE-agent's own tool bundles from this checkout in the container (tools/registry, tools/edit_anthropic, tools/submit) instead of the built-in tools",
+    help: "run SWE-agent's own tool bundles from this checkout in the container instead of the built-in tools",
+  },
+  "swe-agent-bundles": {
+    kind: "list",
+    group: AGENT,
+    placeholder: "a,b,c",
+    help: "with --swe-agent-root: the bundles to install, relative to the checkout",
+    defaultText: "tools/registry,tools/edit_anthropic,tools/submit",
   },
   "no-review": {
     kind: "boolean",
