@@ -128,7 +128,7 @@ describe("bottega eval --swe-agent-root: the checkout's bundles in the container
     const requests = server.chatRequests(ID).map((r) => (r.body as { messages: Array<{ role: string; content: string }> }).messages);
     expect(requests[1]!.at(-1)).toMatchObject({ role: "tool", content: "OBSERVATION:\n[it's] sum of 2 number(s) = 9\n  args: <4> <5>\n[state: /testbed #2]" });
     expect(requests[3]!.at(-1)).toMatchObject({ role: "tool", content: "OBSERVATION:\nmoved\n[state: /tmp #4]" });
-    expect(requests[4]!.at(-1)).toMatchObject({ role: "tool", content: "OBSERVATION:\n(no output)\n[state: /tmp #5]" });
+    expect(requests[4]!.at(-1)).toMatchObject({ role: "tool", content: "(no output) [state: /tmp #5]" });
   });
 
   it("submits through the bundle's submit: the patch is the agent's fix and is graded resolved", () => {

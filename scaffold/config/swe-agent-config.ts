@@ -150,6 +150,8 @@ const KNOWN_BUNDLES = new Set(["registry", "edit_anthropic", "submit", "review_o
 
 export interface LoadOptions {
   lenient?: boolean;
+  /** The SWE-agent checkout the bundles come from (--swe-agent-root); default: the one the file sits in, if any. */
+  sweAgentRoot?: string;
 }
 
 /** A bundled configuration by name, or a SWE-agent config file by path. */
@@ -179,10 +181,12 @@ export function configurationFrom(raw: unknown, file: string, name: string, opti
   const bundlePaths = t.bundles.map((b) => b.path);
   const names = bundlePaths.map((path) => basename(path.replace(/\/+$/, "")));
   const unknown = bundlePaths.filter((_, i) => !KNOWN_BUNDLES.has(names[i]!));
-  if (unknown.length > 0) {
+  // With a checkout the bundles run themselves in the container (scaffold/bundles/): any bundle will do.
+  const checkout = options.sweAgentRoot !== undefined ? resolve(options.sweAgentRoot) : findCheckout(file, bundlePaths);
+  if (unknown.length > 0 && checkout === null) {
     complain(file, "agent.tools.bundles", `${unknown.join(", ")}: no Bottega tool stands in for ${unknown.length > 1 ? "these bundles" : "this bundle"} (known: ${[...KNOWN_BUNDLES].map((n) => `tools/${n}`).join(", ")})`, options.lenient ?? false, warnings);
   }
-  if (!names.includes("edit_anthropic") || !t.enable_bash_tool || !(names.includes("submit") || names.includes("review_on_submit_m"))) {
+  if (!t.enable_bash_tool || (checkout === null && (!names.includes("edit_anthropic") || !(names.includes("submit") || names.includes("review_on_submit_m"))))) {
     complain(file, "agent.tools", "Bottega's agent needs bash (enable_bash_tool), tools/edit_anthropic and tools/submit or tools/review_on_submit_m", options.lenient ?? false, warnings);
   }
   const review = names.includes("review_on_submit_m");
@@ -209,7 +213,6 @@ export function configurationFrom(raw: unknown, file: string, name: string, opti
 
   const { completion_kwargs: kwargs, ...model } = agent.model;
   const { max_tokens: maxTokens, seed, ...extraBody } = kwargs;
-  const checkout = findCheckout(file, bundlePaths);
   const agentConfig = AgentConfig.parse({
     configuration: name,
     actionFormat: format,
@@ -322,7 +325,8 @@ function findCheckout(file: string, bundlePaths: string[]): string | null {
   if (bundlePaths.length === 0) return null;
   let dir = dirname(file);
   for (let up = 0; up < 4; up++) {
-    if (bundlePaths.every((path) => existsSync(join(dir, path, "config.yaml")))) return dir;
+    // Any named bundle marks the checkout; one it lacks is then an error naming it (scaffold/bundles/bundle-set.ts).
+    if (bundlePaths.some((path) => existsSync(join(dir, path, "config.yaml")))) return dir;
     const parent = dirname(dir);
     if (parent === dir) break;
     dir = parent;

@@ -9,15 +9,28 @@ import { CliUsageError } from "./cli-error.ts";
 import { fieldsFromFlags, flagForField, type FlagValues } from "./flag-table.ts";
 import { EVAL_FLAGS } from "./run-flags.ts";
 
-/** The bundles of SWE-smith's inference config, daVinci-Dev's evaluation setup. */
-const SWE_SMITH_BUNDLES = ["tools/registry", "tools/edit_anthropic", "tools/submit"];
-
-/** Bundles mode: the named bundles read from the checkout now, so a missing or broken one is a usage error. */
-function bundlesFromCheckout(checkout: string, paths: string[], settings: Omit<BundleModeSettings, "checkout" | "bundles"> = {}): BundleObservations {
+/**
+ * Bundles mode, when there is a SWE-agent checkout (--swe-agent-root, or the one a --config file
+ * sits in): the configuration's bundles (or --swe-agent-bundles) read from it now, so a missing
+ * or broken one is a usage error before anything runs.
+ */
+function bundlesMode(configuration: Configuration, v: FlagValues<typeof EVAL_FLAGS>): BundleObservations | undefined {
+  const checkout = configuration.agent.bundles.checkout;
+  if (checkout === null) {
+    if (v["swe-agent-bundles"] !== undefined) throw new CliUsageError("--swe-agent-bundles: needs a SWE-agent checkout (--swe-agent-root, or a --config file inside one)");
+    return undefined;
+  }
+  const settings: BundleModeSettings = {
+    checkout,
+    bundles: (v["swe-agent-bundles"] ?? configuration.agent.bundles.paths).map((path) => ({ path })),
+    envVariables: Object.keys(configuration.agent.envVariables).length > 0 ? configuration.agent.envVariables : null,
+    registryVariables: (configuration.recordedOnly.registry_variables as Record<string, unknown> | undefined) ?? {},
+    installTimeoutSec: (configuration.recordedOnly.install_timeout as number | undefined) ?? 300,
+  };
   try {
-    return bundleObservations({ checkout, bundles: paths.map((path) => ({ path })), ...settings }).mode;
+    return bundleObservations(settings).mode;
   } catch (error) {
-    if (error instanceof BundleSetError || error instanceof BundleConfigError) throw new CliUsageError(`--swe-agent-root: ${error.message}`);
+    if (error instanceof BundleSetError || error instanceof BundleConfigError) throw new CliUsageError(`${v["swe-agent-root"] !== undefined ? "--swe-agent-root" : "--config"}: ${error.message}`);
     throw error;
   }
 }
@@ -51,8 +64,6 @@ export function runConfigFromFlags(v: FlagValues<typeof EVAL_FLAGS>, overrides: 
     input.imageTemplate ??= FIXTURE_IMAGE_TEMPLATE;
   }
   if (modelURL === undefined) input.gradeWorkers ??= v.workers;
-  if (v["swe-agent-bundles"] !== undefined && v["swe-agent-root"] === undefined) throw new CliUsageError("--swe-agent-bundles: needs --swe-agent-root, the checkout the bundles come from");
-  if (v["swe-agent-root"] !== undefined) input.observationMode = bundlesFromCheckout(v["swe-agent-root"], v["swe-agent-bundles"] ?? SWE_SMITH_BUNDLES);
   const result = RunConfig.safeParse(input);
   if (result.success) return result.data;
   const issue = result.error.issues[0]!;
@@ -69,7 +80,10 @@ function withConfiguration(input: Record<string, unknown>, v: FlagValues<typeof 
   const format = v["action-format"];
   let configuration: Configuration;
   try {
-    configuration = loadConfiguration(v.config ?? (format === "tools" || format === "text" ? "tools" : "davinci-dev"), { lenient: v["config-lenient"] === true });
+    configuration = loadConfiguration(v.config ?? (format === "tools" || format === "text" ? "tools" : "davinci-dev"), {
+      lenient: v["config-lenient"] === true,
+      ...(v["swe-agent-root"] !== undefined ? { sweAgentRoot: v["swe-agent-root"] } : {}),
+    });
   } catch (error) {
     if (error instanceof ConfigFileError) throw new CliUsageError(`--config: ${error.message}`);
     throw error;
@@ -82,7 +96,11 @@ function withConfiguration(input: Record<string, unknown>, v: FlagValues<typeof 
     agent.historyProcessors = v["last-n-observations"] === 0 ? [] : [{ type: "last_n_observations", n: v["last-n-observations"] }];
   }
   const { temperature, topP, maxTokens, seed } = configuration.sampling;
+  const observationMode = bundlesMode(configuration, v);
+  // The tools documented in the prompt are the bundles that run.
+  if (observationMode) agent.bundles = { checkout: observationMode.checkout, paths: observationMode.bundles.map((b) => b.path) };
   const base = {
+    ...(observationMode ? { observationMode } : {}),
     agent,
     reviewOnSubmit: configuration.reviewOnSubmit,
     model: {
