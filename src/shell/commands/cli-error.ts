@@ -1,4 +1,6 @@
-/** A mistake in how the command was called: printed without a stack, exit code 2. */
+import { EXIT } from "./exit-codes.ts";
+
+/** A mistake in how the command was called: printed without a stack, exit code 2 (EXIT.usage). */
 export class CliUsageError extends Error {
   constructor(message: string) {
     super(message);
@@ -14,5 +16,5 @@ export function printError(error: unknown): number {
   const err = error instanceof Error ? error : new Error(String(error));
   if (process.env.BOTTEGA_DEBUG === "1") console.error(err.stack);
   else console.error(`bottega: ${err.message}`);
-  return err instanceof CliUsageError ? 2 : 1;
+  return err instanceof CliUsageError ? EXIT.usage : EXIT.errors;
 }

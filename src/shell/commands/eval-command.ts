@@ -1,3 +1,4 @@
+import { EXIT_CODES_HELP } from "./exit-codes.ts";
 import { parseCommandFlags, type CommandSpec } from "./flag-table.ts";
 import { EVAL_FLAGS } from "./run-flags.ts";
 
@@ -11,6 +12,7 @@ report.json, run_instance.log), report.json (the official run report) and summar
 With neither --model-url nor --predictions, runs the bundled fixtures with a scripted model
 that replays recorded episodes (no GPU, no model server): a demo of the whole pipeline.`,
   flags: EVAL_FLAGS,
+  epilog: EXIT_CODES_HELP,
 } satisfies CommandSpec<typeof EVAL_FLAGS>;
 
 export async function run(argv: string[]): Promise<number> {

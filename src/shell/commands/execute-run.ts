@@ -1,17 +1,22 @@
 import { runBatch, type RunResult } from "../../../harness/run/run-orchestrator.ts";
 import { sandboxConfigFor, type RunConfig } from "../../../harness/run/run-config.ts";
 import type { RunEvent } from "../../../harness/run/run-events.ts";
+import { RunEvent as RunEventSchema } from "../../../harness/run/run-events.ts";
+import { runStats } from "../../../harness/run/run-stats.ts";
 import { openSandboxBackend } from "../../foundation/sandbox/open-backend.ts";
 import { EndpointMismatchError } from "../../foundation/model/endpoint-errors.ts";
 import { BundleInstallError } from "../../../scaffold/bundles/bundle-install.ts";
 import { CliUsageError } from "./cli-error.ts";
+import { readJsonl } from "../../foundation/store/jsonl.ts";
 import { eventLine } from "./event-line.ts";
+import { EXIT } from "./exit-codes.ts";
 import { abortOnSignals, resumeHint } from "./interrupt.ts";
 
 /**
  * Runs a batch the way every command does: plain event lines (or the dashboard on a terminal),
  * Ctrl-C stops new work and removes the run's containers, and an interrupted run prints the
- * command that resumes it and exits non-zero.
+ * command that resumes it. Exit code: 130 interrupted, 1 when some instance ended in an error
+ * (or was left unfinished), else 0.
  */
 export async function executeRun(command: string, argv: readonly string[], config: RunConfig): Promise<{ code: number; result: RunResult }> {
   // The engine is asked before the dashboard starts, so a missing one is one clear error.
@@ -46,12 +51,22 @@ export async function executeRun(command: string, argv: readonly string[], confi
     }
     if (result.interrupted) {
       console.error(`interrupted; resume with: ${resumeHint(command, argv, config.runId)}`);
-      return { code: 130, result };
+      return { code: EXIT.interrupted, result };
     }
-    return { code: 0, result };
+    return { code: (await unfinished(result, config)) > 0 ? EXIT.errors : EXIT.finished, result };
   } finally {
     interrupt.dispose();
   }
+}
+
+/** Instances of this run that ended in an error or were left without an outcome. */
+async function unfinished(result: RunResult, config: RunConfig): Promise<number> {
+  const reportErrors = result.report?.error_instances;
+  if (typeof reportErrors === "number" && reportErrors > 0) return reportErrors;
+  const events = (await readJsonl(result.layout.events)).map((line) => RunEventSchema.parse(line));
+  const stats = runStats(events, { now: Date.now(), grading: config.grade });
+  const errors = stats.errors.reduce((total, e) => total + e.count, 0);
+  return Math.max(errors, stats.total - stats.done);
 }
 
 /**

@@ -1,3 +1,4 @@
+import { COMMAND_EXIT_CODES_HELP } from "./exit-codes.ts";
 import { flagTable, parseCommandFlags } from "./flag-table.ts";
 
 export const FORMATS = ["chat-jsonl", "xml-chat", "swe-agent-traj"] as const;
@@ -27,6 +28,7 @@ formats:
     output: { kind: "string", group: "options", placeholder: "PATH", help: "where to write", defaultText: "by format, see above" },
     results: { kind: "string", group: "options", placeholder: "DIR", help: "where runs are written", default: "results" },
   }),
+  epilog: COMMAND_EXIT_CODES_HELP,
 };
 
 export async function run(argv: string[]): Promise<number> {

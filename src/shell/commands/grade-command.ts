@@ -1,3 +1,4 @@
+import { COMMAND_EXIT_CODES_HELP } from "./exit-codes.ts";
 import { flagTable, parseCommandFlags } from "./flag-table.ts";
 
 export const GRADE_COMMAND = {
@@ -17,6 +18,7 @@ the run report and summary.md (the official --rewrite_reports).`,
     results: { kind: "string", group: "a whole run", placeholder: "DIR", help: "where runs are written", default: "results" },
     grading: { kind: "string", group: "both", placeholder: "v4|v5", help: "grading semantics (a run: the one it was graded with)", default: "v4" },
   }),
+  epilog: COMMAND_EXIT_CODES_HELP,
 };
 
 export async function run(argv: string[]): Promise<number> {

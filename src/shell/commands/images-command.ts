@@ -1,3 +1,4 @@
+import { COMMAND_EXIT_CODES_HELP } from "./exit-codes.ts";
 import { BASE_IMAGE } from "../../foundation/sandbox/sandbox-backend.ts";
 import { CliUsageError } from "./cli-error.ts";
 import { flagTable, parseCommandFlags } from "./flag-table.ts";
@@ -15,6 +16,7 @@ export const IMAGES_COMMAND = {
     instances: { kind: "list", group: "options", placeholder: "a,b", help: "only these instance ids" },
     "image-template": { kind: "string", group: "options", placeholder: "T", help: "image names to pull (as in 'bottega eval --help')" },
   }),
+  epilog: COMMAND_EXIT_CODES_HELP,
 };
 
 export async function run(argv: string[]): Promise<number> {

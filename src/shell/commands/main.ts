@@ -1,4 +1,5 @@
 import { CliUsageError, printError } from "./cli-error.ts";
+import { EXIT, EXIT_CODES_HELP } from "./exit-codes.ts";
 
 /** One thin module per subcommand, loaded on demand so `bottega --help` stays fast. */
 const COMMANDS: Record<string, { summary: string; load: () => Promise<{ run(argv: string[]): Promise<number> }> }> = {
@@ -15,14 +16,14 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<{ run(argv
 function usage(): string {
   const width = Math.max(...Object.keys(COMMANDS).map((name) => name.length));
   const lines = Object.entries(COMMANDS).map(([name, command]) => `  ${name.padEnd(width)}  ${command.summary}`);
-  return `usage: bottega <command> [options]\n\ncommands:\n${lines.join("\n")}\n\n'bottega <command> --help' shows a command's options.`;
+  return `usage: bottega <command> [options]\n\ncommands:\n${lines.join("\n")}\n\n'bottega <command> --help' shows a command's options.\n\n${EXIT_CODES_HELP}`;
 }
 
 async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
   if (name === undefined || name === "--help" || name === "-h" || name === "help") {
     console.log(usage());
-    return name === undefined ? 2 : 0;
+    return name === undefined ? EXIT.usage : EXIT.finished;
   }
   const command = COMMANDS[name];
   if (!command) throw new CliUsageError(`unknown command "${name}"\n\n${usage()}`);

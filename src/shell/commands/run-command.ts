@@ -1,4 +1,5 @@
 import { CliUsageError } from "./cli-error.ts";
+import { EXIT_CODES_HELP } from "./exit-codes.ts";
 import { parseCommandFlags, type CommandSpec } from "./flag-table.ts";
 import { RUN_FLAGS } from "./run-flags.ts";
 
@@ -8,6 +9,7 @@ export const RUN_COMMAND = {
 format, one line per finished episode) and trajectories/<instance_id>.json. No grading:
 grade later with 'bottega eval --predictions results/<run_id>/predictions.jsonl'.`,
   flags: RUN_FLAGS,
+  epilog: EXIT_CODES_HELP,
 } satisfies CommandSpec<typeof RUN_FLAGS>;
 
 export async function run(argv: string[]): Promise<number> {

@@ -1,3 +1,4 @@
+import { COMMAND_EXIT_CODES_HELP } from "./exit-codes.ts";
 import { flagTable, parseCommandFlags } from "./flag-table.ts";
 
 export const STATUS_COMMAND = {
@@ -17,6 +18,7 @@ The run is one of:
     results: { kind: "string", group: "options", placeholder: "DIR", help: "where runs are written", default: "results" },
     json: { kind: "boolean", group: "options", help: "the same numbers as one JSON object" },
   }),
+  epilog: COMMAND_EXIT_CODES_HELP,
 };
 
 export async function run(argv: string[]): Promise<number> {
