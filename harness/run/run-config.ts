@@ -70,6 +70,11 @@ export const RunConfig = z
      * measure what that saves.
      */
     overlapContainer: z.boolean().default(true),
+    /**
+     * Bytes of image layers the run may hold at once (what it pulled, layers shared between its
+     * images counted once); pulls wait for room. Unbounded when absent.
+     */
+    maxImageDiskBytes: z.number().int().positive().optional(),
     /** Infrastructure failures (engine, container, pull) retried per instance before it is an error. */
     infraRetries: z.number().int().min(0).default(2),
   })

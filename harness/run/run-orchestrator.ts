@@ -14,7 +14,9 @@ import { preflightBundles, runAgentEpisode } from "./agent-episode.ts";
 import { loadDataset } from "../dataset/dataset.ts";
 import { evalScriptFor, withTestExitCode } from "../evaluation/eval-script.ts";
 import { evaluateInstance, LOG_FILES } from "../evaluation/evaluate-instance.ts";
+import { ImageDiskLedger } from "../images/image-disk.ts";
 import { imageFor } from "../images/image-name.ts";
+import { layerGroup, orderBySharedLayers } from "../images/layer-groups.ts";
 import { loadPredictions, Prediction } from "../dataset/predictions.ts";
 import { RunConfig, sandboxConfigFor, storedConfig, type RunConfigInput } from "./run-config.ts";
 import type { RunEvent, RunEventInput } from "./run-events.ts";
@@ -119,7 +121,8 @@ export async function runBatch(input: RunConfigInput, deps: RunDependencies): Pr
     if (p === undefined) return model !== undefined;
     return Boolean(p.model_patch) && !graded(row, p.model_patch!);
   };
-  const todo = dataset.rows.filter((row) => needsAgent(row) || needsGrading(row));
+  // Instances that share layers run close together: their environment is pulled once.
+  const todo = orderBySharedLayers(dataset.rows.filter((row) => needsAgent(row) || needsGrading(row)));
   emit({ type: "run_started", runId: config.runId, total: dataset.rows.length, todo: todo.length });
   for (const row of dataset.rows) {
     if (todo.includes(row)) continue;
@@ -152,8 +155,42 @@ export async function runBatch(input: RunConfigInput, deps: RunDependencies): Pr
     }
   };
 
+  const disk = await ImageDiskLedger.start(sandboxes);
+  /** Per layer group: its instances whose image is not pulled yet, and finished images kept for their shared layers. */
+  const unpulled = new Map<string, number>();
+  for (const row of todo) unpulled.set(layerGroup(row), (unpulled.get(layerGroup(row)) ?? 0) + 1);
+  const keptForGroup = new Map<string, string>();
+  let freed: () => void = () => undefined;
+  let released = new Promise<void>((resolve) => (freed = resolve));
+  const dropImage = async (image: string) => {
+    pulledByUs.delete(image);
+    await sandboxes.removeImage(image).catch(() => undefined);
+    disk.delete(image);
+    freed();
+    released = new Promise<void>((resolve) => (freed = resolve));
+  };
+  /** The group's next image is here (or will never come): the image kept for its layers can go. */
+  const groupMoved = async (group: string) => {
+    const kept = keptForGroup.get(group);
+    keptForGroup.delete(group);
+    if (kept !== undefined) await dropImage(kept);
+  };
+  /** Waits until the next pull fits under --max-image-disk (judged by the largest image so far); with nothing held it always fits. */
+  const roomForPull = async () => {
+    const max = config.maxImageDiskBytes;
+    if (max === undefined) return;
+    while (disk.bytes() > 0 && disk.bytes() + disk.largestImage() > max) {
+      if (keptForGroup.size > 0) {
+        for (const group of [...keptForGroup.keys()]) await groupMoved(group);
+        continue;
+      }
+      await released;
+    }
+  };
+
   const ensureImage = async (row: TaskRow, image: string): Promise<void> => {
     if (await sandboxes.hasImage(image)) return;
+    await roomForPull();
     emit({ type: "phase_started", instance_id: row.instance_id, phase: "pull" });
     let last = 0;
     try {
@@ -166,10 +203,13 @@ export async function runBatch(input: RunConfigInput, deps: RunDependencies): Pr
         },
       });
     } catch (error) {
-      const kind = error instanceof ImageUnavailableError ? "image_unavailable" : "engine";
+      // An image the registry does not have will not appear on a retry; a registry that went away may come back.
+      const missing = /not found|manifest unknown|does not exist|repository .* not exist/i.test((error as Error).message);
+      const kind = error instanceof ImageUnavailableError ? (missing ? "image_not_found" : "image_unavailable") : "engine";
       throw new InfrastructureFailure("pull", kind, (error as Error).message);
     }
     pulledByUs.add(image);
+    await disk.add(image);
     emit({ type: "pull_progress", instance_id: row.instance_id, current: 1, total: 1 }); // pulled, waiting for a worker
   };
 
@@ -258,11 +298,20 @@ export async function runBatch(input: RunConfigInput, deps: RunDependencies): Pr
   /** One instance through the pipeline; an infrastructure failure retries the instance's stage. */
   const processInstance = async (row: TaskRow): Promise<void> => {
     const image = imageFor(row, config.imageTemplate);
+    const group = layerGroup(row);
+    let counted = false;
+    const pulled = async () => {
+      if (counted) return;
+      counted = true;
+      unpulled.set(group, unpulled.get(group)! - 1);
+      await groupMoved(group);
+    };
     try {
       for (let attempt = 0; ; attempt++) {
         if (deps.signal?.aborted) return;
         try {
           await pullLimit(() => ensureImage(row, image));
+          await pulled();
           let prediction = predictions.get(row.instance_id);
           if (!prediction && model) {
             prediction = await agentLimit(() => (deps.signal?.aborted ? undefined : inSlot("agent", (slot) => runAgentFor(row, image, slot))));
@@ -278,17 +327,19 @@ export async function runBatch(input: RunConfigInput, deps: RunDependencies): Pr
             emit({ type: "error", instance_id: row.instance_id, phase: "grade", category: "evaluation", kind: "crash", message: (error as Error).message, retrying: false });
             return;
           }
-          const retrying = attempt < config.infraRetries && error.kind !== "image_unavailable";
+          const retrying = attempt < config.infraRetries && error.kind !== "image_not_found";
           emit({ type: "error", instance_id: row.instance_id, phase: error.phase, category: "infrastructure", kind: error.kind, message: error.message, retrying });
           if (!retrying) return;
           await new Promise((resolve) => setTimeout(resolve, 2000 * (attempt + 1)));
         }
       }
     } finally {
+      await pulled();
       await removals.get(row.instance_id); // an image in use by a container cannot be removed
       if (pulledByUs.has(image) && !config.keepImages) {
-        pulledByUs.delete(image);
-        await sandboxes.removeImage(image).catch(() => undefined);
+        // The group's shared layers stay (held by this image) until its next instance is pulled.
+        if (unpulled.get(group)! > 0 && !keptForGroup.has(group)) keptForGroup.set(group, image);
+        else await dropImage(image);
       }
     }
   };
@@ -301,6 +352,7 @@ export async function runBatch(input: RunConfigInput, deps: RunDependencies): Pr
     deps.signal?.removeEventListener("abort", onAbort);
     await Promise.all([...removals.values()]);
     await sandboxes.removeAll();
+    if (!config.keepImages) for (const group of [...keptForGroup.keys()]) await groupMoved(group);
   }
   const interrupted = deps.signal?.aborted ?? false;
   emit({ type: "run_finished", interrupted });
@@ -309,6 +361,7 @@ export async function runBatch(input: RunConfigInput, deps: RunDependencies): Pr
     model.close();
     await recordInRunJson(layout.runJson, { endpoints: model.figures() });
   }
+  await recordInRunJson(layout.runJson, { image_disk: { max_bytes: config.maxImageDiskBytes ?? null, peak_bytes: disk.peak } });
 
   if (!config.grade) return { config, layout, interrupted };
   const report = await writeRunReport(layout, dataset.rows, predictions, config.grading);

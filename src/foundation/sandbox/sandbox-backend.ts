@@ -97,6 +97,12 @@ export interface PullProgress {
   total: number;
 }
 
+/** One layer of an image: its id (the same in every image that holds it) and size on disk. */
+export interface ImageLayer {
+  id: string;
+  bytes: number;
+}
+
 /**
  * A place that runs sandboxes (the local Docker engine; a Kubernetes cluster). Opened once per
  * process through `openSandboxBackend` (open-backend.ts), which is the only way the rest of the
@@ -124,6 +130,12 @@ export interface SandboxBackend {
   pullImage(image: string, options?: { onProgress?: (progress: PullProgress) => void }): Promise<void>;
   /** Removes an image pulled for the run; false when it is gone already or still in use. */
   removeImage(image: string): Promise<boolean>;
+  /**
+   * For back ends with a local image store, what a run's images hold on disk: an image's
+   * layers, and the layers of every image there (to leave out what was there before).
+   */
+  imageLayers?(image: string): Promise<ImageLayer[]>;
+  localLayers?(): Promise<Set<string>>;
 
   /** Sandboxes of bottega (of one run when `runId` is given), whoever created them. */
   list(filter?: { runId?: string }): Promise<SandboxInfo[]>;

@@ -45,6 +45,14 @@ export const RUN_FLAGS = flagTable({
     default: false,
     field: "keepImages",
   },
+  "max-image-disk": {
+    kind: "bytes",
+    group: RUN,
+    placeholder: "SIZE",
+    help: "image layers the run may hold at once, e.g. 200g (pulls wait for room)",
+    defaultText: "unbounded",
+    field: "maxImageDiskBytes",
+  },
   memory: {
     kind: "bytes",
     group: RUN,

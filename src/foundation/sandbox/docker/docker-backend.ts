@@ -2,11 +2,12 @@ import type Docker from "dockerode";
 import { engineError } from "../errors.ts";
 import { LABELS } from "../owner.ts";
 import type { Sandbox } from "../sandbox.ts";
-import type { ImageWorkshop, PullProgress, SandboxBackend, SandboxBackendConfig, SandboxInfo, SandboxRequest } from "../sandbox-backend.ts";
+import type { ImageLayer, ImageWorkshop, PullProgress, SandboxBackend, SandboxBackendConfig, SandboxInfo, SandboxRequest } from "../sandbox-backend.ts";
 import { packDirectory } from "../tar-file.ts";
 import { ensureBaseImage } from "./base-image.ts";
 import { connectDocker } from "./docker-engine.ts";
 import { DockerSandbox } from "./docker-sandbox.ts";
+import { imageLayers, localLayers } from "./image-layers.ts";
 import { imageExists, pullImage, removeImage } from "./images.ts";
 import { reapDeadContainers } from "./reaper.ts";
 import { EgressNetwork } from "./egress-network.ts";
@@ -74,6 +75,14 @@ export class DockerBackend implements SandboxBackend {
 
   pullImage(image: string, options: { onProgress?: (progress: PullProgress) => void } = {}): Promise<void> {
     return pullImage(this.docker, image, { platform: this.config.platform, onProgress: options.onProgress });
+  }
+
+  imageLayers(image: string): Promise<ImageLayer[]> {
+    return imageLayers(this.docker, image);
+  }
+
+  localLayers(): Promise<Set<string>> {
+    return localLayers(this.docker);
   }
 
   removeImage(image: string): Promise<boolean> {
