@@ -9,6 +9,7 @@ import type { ImageLayer, SandboxBackend } from "../../src/foundation/sandbox/sa
 export class ImageDiskLedger {
   private readonly held = new Map<string, ImageLayer[]>();
   private peakBytes = 0;
+  private largest = 0;
 
   private constructor(
     private readonly backend: SandboxBackend,
@@ -22,8 +23,10 @@ export class ImageDiskLedger {
 
   /** An image the run pulled. */
   async add(image: string): Promise<void> {
-    this.held.set(image, (await this.backend.imageLayers?.(image)) ?? []);
+    const layers = (await this.backend.imageLayers?.(image)) ?? [];
+    this.held.set(image, layers);
     this.peakBytes = Math.max(this.peakBytes, this.bytes());
+    this.largest = Math.max(this.largest, layers.filter((layer) => !this.before.has(layer.id)).reduce((sum, layer) => sum + layer.bytes, 0));
   }
 
   /** An image the run removed. */
@@ -47,12 +50,8 @@ export class ImageDiskLedger {
     return this.peakBytes;
   }
 
-  /** The largest share one held image brought: the estimate of what the next pull adds. */
-  largestImage(): number {
-    let largest = 0;
-    for (const layers of this.held.values()) {
-      largest = Math.max(largest, layers.filter((layer) => !this.before.has(layer.id)).reduce((sum, layer) => sum + layer.bytes, 0));
-    }
-    return largest;
+  /** The most one image of the run brought on its own: the estimate of what the next pull adds (0 before the first). */
+  get largestSeen(): number {
+    return this.largest;
   }
 }

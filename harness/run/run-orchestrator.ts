@@ -176,21 +176,36 @@ export async function runBatch(input: RunConfigInput, deps: RunDependencies): Pr
     if (kept !== undefined) await dropImage(kept);
   };
   /** Waits until the next pull fits under --max-image-disk (judged by the largest image so far); with nothing held it always fits. */
-  const roomForPull = async () => {
+  // Pulls in flight hold room for the size they are expected to add; before any size is known, one pull at a time.
+  let pulling = 0;
+  let reserved = 0;
+  const fits = (max: number, estimate: number) =>
+    (disk.bytes() === 0 && pulling === 0) || (estimate > 0 && disk.bytes() + reserved + estimate <= max);
+  const roomForPull = async (): Promise<number> => {
     const max = config.maxImageDiskBytes;
-    if (max === undefined) return;
-    while (disk.bytes() > 0 && disk.bytes() + disk.largestImage() > max) {
+    if (max === undefined) return 0;
+    while (!fits(max, disk.largestSeen)) {
       if (keptForGroup.size > 0) {
         for (const group of [...keptForGroup.keys()]) await groupMoved(group);
         continue;
       }
       await released;
     }
+    pulling++;
+    reserved += disk.largestSeen;
+    return disk.largestSeen;
+  };
+  const pullDone = (estimate: number) => {
+    if (config.maxImageDiskBytes === undefined) return;
+    pulling--;
+    reserved -= estimate;
+    freed();
+    released = new Promise<void>((resolve) => (freed = resolve));
   };
 
   const ensureImage = async (row: TaskRow, image: string): Promise<void> => {
     if (await sandboxes.hasImage(image)) return;
-    await roomForPull();
+    const estimate = await roomForPull();
     emit({ type: "phase_started", instance_id: row.instance_id, phase: "pull" });
     let last = 0;
     try {
@@ -206,10 +221,11 @@ export async function runBatch(input: RunConfigInput, deps: RunDependencies): Pr
       // An image the registry does not have will not appear on a retry; a registry that went away may come back.
       const missing = /not found|manifest unknown|does not exist|repository .* not exist/i.test((error as Error).message);
       const kind = error instanceof ImageUnavailableError ? (missing ? "image_not_found" : "image_unavailable") : "engine";
+      pullDone(estimate);
       throw new InfrastructureFailure("pull", kind, (error as Error).message);
     }
     pulledByUs.add(image);
-    await disk.add(image);
+    await disk.add(image).finally(() => pullDone(estimate));
     emit({ type: "pull_progress", instance_id: row.instance_id, current: 1, total: 1 }); // pulled, waiting for a worker
   };
 
