@@ -117,3 +117,16 @@ describe("Dashboard", () => {
     expect(text).toContain("20 running (grade 20) · 10 queued");
   });
 });
+
+describe("Dashboard under a terminal that reports 0 columns", () => {
+  it("lays out 80 columns, not one character per line", () => {
+    const tally = new RunTally(true);
+    for (const event of LIVE_RUN) tally.add(event);
+    const app = render(<Dashboard tally={tally} now={clock(70)} columns={0} />);
+    const lines = frame(app).split("\n");
+    expect(lines.some((line) => line.includes("resolved 1 of 1 graded"))).toBe(true);
+    expect(Math.max(...lines.map((line) => line.length))).toBeGreaterThan(40);
+    expect(Math.max(...lines.map((line) => line.length))).toBeLessThanOrEqual(80);
+    app.unmount();
+  });
+});

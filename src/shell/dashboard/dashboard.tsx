@@ -16,15 +16,21 @@ export interface DashboardProps {
   stopping?: boolean;
   /** At most this many worker rows, so the live region stays small on a big machine. */
   maxWorkerRows?: number;
+  /** The terminal's width, when known; some terminals report 0. Without it ink's own width is used. */
+  columns?: number;
 }
 
 const BAR_WIDTH = 30;
+
+/** Used when the terminal reports no width: ink would otherwise lay out one character per line. */
+const FALLBACK_COLUMNS = 80;
 
 /**
  * The live view of a run: finished instances and errors scroll by above (ink's <Static>, written
  * once), and below them a small panel redrawn in place: progress, workers, errors, model speed.
  */
-export function Dashboard({ tally, now = Date.now, refreshMs = 250, stopping = false, maxWorkerRows = 12 }: DashboardProps) {
+export function Dashboard({ tally, now = Date.now, refreshMs = 250, stopping = false, maxWorkerRows = 12, columns }: DashboardProps) {
+  const width = columns === undefined ? undefined : columns > 0 ? columns : FALLBACK_COLUMNS;
   const [, setTick] = useState(0);
   useEffect(() => {
     const timer = setInterval(() => setTick((tick) => tick + 1), refreshMs);
@@ -35,8 +41,14 @@ export function Dashboard({ tally, now = Date.now, refreshMs = 250, stopping = f
   if (stats.startedAt === undefined) return <Text dimColor>starting the run…</Text>;
   return (
     <>
-      <Static items={tally.notable.slice()}>{(event, index) => <NotableLine key={index} event={event} />}</Static>
-      <Box flexDirection="column" marginTop={1}>
+      <Static items={tally.notable.slice()}>
+        {(event, index) => (
+          <Box key={index} width={width}>
+            <NotableLine event={event} />
+          </Box>
+        )}
+      </Static>
+      <Box flexDirection="column" marginTop={1} width={width}>
         <Header stats={stats} stopping={stopping} />
         <Progress stats={stats} />
         {tally.grading && (
@@ -154,15 +166,15 @@ export function mountDashboard(options: { grading: boolean }): LiveDashboard {
   const tally = new RunTally(options.grading);
   let stopping = false;
   // Ctrl-C stays a signal (the run's own handler stops the work), not ink's exit.
-  const app = render(<Dashboard tally={tally} />, { exitOnCtrlC: false });
+  const app = render(<Dashboard tally={tally} columns={process.stdout.columns} />, { exitOnCtrlC: false });
   return {
     onEvent: (event) => tally.add(event),
     stopping: () => {
       stopping = true;
-      app.rerender(<Dashboard tally={tally} stopping />);
+      app.rerender(<Dashboard tally={tally} columns={process.stdout.columns} stopping />);
     },
     close: async () => {
-      app.rerender(<Dashboard tally={tally} stopping={stopping} />);
+      app.rerender(<Dashboard tally={tally} columns={process.stdout.columns} stopping={stopping} />);
       app.unmount();
       await app.waitUntilExit();
     },
