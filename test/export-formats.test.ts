@@ -163,6 +163,10 @@ describe("bottega export --format xml-chat", () => {
         `<parameter=old_str>\n${args.old_str}\n</parameter>\n<parameter=new_str>\n${args.new_str}\n</parameter>\n</function>`,
     );
     expect(assistants.at(-1)!.content).toMatch(/<function=submit>\n<\/function>$/);
+    // The tools, sent as a tools array in this run, are documented in the system prompt in XML.
+    expect(messages[0]!.content.startsWith(`${bottega.initial_messages[0]!.content}\n\nYou have access to the following functions:\n\n---- BEGIN FUNCTION #1: bash ----\n`)).toBe(true);
+    expect(messages[0]!.content).toContain("---- BEGIN FUNCTION #2: str_replace_editor ----");
+    expect(messages[0]!.content).toContain("<function=example_function_name>");
     // Tool results come back as the user turns the model was sent.
     expect(messages[3]!.content).toBe(bottega.steps[0]!.observation_sent);
   });

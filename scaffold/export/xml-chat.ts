@@ -1,4 +1,5 @@
 import { pythonStr } from "../bundles/python-value.ts";
+import { renderXmlFunctionDocs, XML_CALL_FORMAT, type CommandDoc } from "../command-docs.ts";
 import { conversation, type Trajectory, type TrajectoryMessage, type TrajectoryStep } from "../trajectory.ts";
 
 /**
@@ -82,4 +83,33 @@ export function xmlChatMessages(trajectory: Trajectory, options: XmlChatOptions 
 
 export function xmlChatRecord(trajectory: Trajectory, extra: Record<string, unknown> = {}, options: XmlChatOptions = {}): Record<string, unknown> {
   return { messages: xmlChatMessages(trajectory, options), instance_id: trajectory.instance_id, exit_status: trajectory.exit_status, ...extra };
+}
+
+interface FunctionSchema {
+  function?: { name?: string; description?: string; parameters?: { properties?: Record<string, { type?: string; description?: string; enum?: unknown[] }>; required?: string[] } };
+}
+
+/**
+ * The system prompt of a native-call trajectory in the XML format: its tools (sent as a `tools`
+ * array) documented after it as the XML configuration documents them.
+ */
+export function systemWithXmlTools(system: string, tools: readonly unknown[]): string {
+  const docs: CommandDoc[] = tools.map((tool) => {
+    const fn = (tool as FunctionSchema).function ?? {};
+    const properties = fn.parameters?.properties ?? {};
+    const required = fn.parameters?.required ?? [];
+    return {
+      name: fn.name ?? "",
+      docstring: fn.description ?? "",
+      signature: null,
+      arguments: Object.entries(properties).map(([name, schema]) => ({
+        name,
+        type: schema.type ?? "string",
+        description: schema.description ?? "",
+        required: required.includes(name),
+        enum: schema.enum ? schema.enum.map(String) : null,
+      })),
+    };
+  });
+  return `${system}\n\nYou have access to the following functions:\n\n${renderXmlFunctionDocs(docs)}\n\n\n${XML_CALL_FORMAT}`;
 }

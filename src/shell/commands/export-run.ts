@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { RunLayout } from "../../../harness/run/run-layout.ts";
 import { chatRecord } from "../../../scaffold/chat-export.ts";
 import { predFile, toSweAgentTraj } from "../../../scaffold/export/swe-agent-traj.ts";
-import { xmlChatRecord } from "../../../scaffold/export/xml-chat.ts";
+import { systemWithXmlTools, xmlChatRecord } from "../../../scaffold/export/xml-chat.ts";
 import { writeFileAtomic } from "../../foundation/store/atomic-file.ts";
 import { readTrajectory, type Trajectory } from "../../../scaffold/trajectory.ts";
 import { CliUsageError } from "./cli-error.ts";
@@ -56,7 +56,7 @@ export async function exportRun(v: FlagValues<typeof EXPORT_COMMAND.flags>): Pro
   const out = createWriteStream(output);
   for (const { trajectory, resolved: isResolved } of chosen) {
     const extra = resolved ? { resolved: isResolved } : {};
-    const record = format === "xml-chat" ? xmlChatRecord(trajectory, extra) : chatRecord(trajectory, extra);
+    const record = format === "xml-chat" ? xmlChatRecord(trajectory, extra, { systemForTools: systemWithXmlTools }) : chatRecord(trajectory, extra);
     out.write(JSON.stringify(record) + "\n");
   }
   await new Promise<void>((resolve, reject) => out.end((error?: Error | null) => (error ? reject(error) : resolve())));
