@@ -5,11 +5,12 @@ import { describe, expect, it } from "vitest";
 /**
  * The layers of README's layout, enforced: the foundation imports nothing above it, the agent
  * knows nothing of SWE-bench or the shell, the harness nothing of the shell, and only the Docker
- * back end (reached through open-backend.ts) knows Docker.
+ * back end (reached through open-backend.ts) knows Docker; likewise the Kubernetes back end.
  */
 const ROOT = join(import.meta.dirname, "..");
 const SCANNED = ["src", "scaffold", "harness", "test"];
 const DOCKER_BACKEND = "src/foundation/sandbox/docker/";
+const KUBERNETES_BACKEND = "src/foundation/sandbox/kubernetes/";
 /** The one door to the back ends: it imports them by name, on demand. */
 const OPEN_FUNCTION = "src/foundation/sandbox/open-backend.ts";
 
@@ -61,6 +62,11 @@ function violation({ file, target }: Import): string | undefined {
   if (!dockerAllowed && file !== OPEN_FUNCTION && under(target, DOCKER_BACKEND)) {
     return `only ${OPEN_FUNCTION} reaches the Docker back end (open the back end with openSandboxBackend)`;
   }
+  const kubernetesAllowed = under(file, KUBERNETES_BACKEND) || under(file, "test/");
+  if (!kubernetesAllowed && target === "@kubernetes/client-node") return "only the Kubernetes back end imports @kubernetes/client-node";
+  if (!kubernetesAllowed && file !== OPEN_FUNCTION && under(target, KUBERNETES_BACKEND)) {
+    return `only ${OPEN_FUNCTION} reaches the Kubernetes back end (open the back end with openSandboxBackend)`;
+  }
   return undefined;
 }
 
@@ -78,6 +84,8 @@ describe("layers", () => {
     // A scanner that saw nothing would pass every rule: check it sees the one allowed door.
     expect(imports.some((i) => i.file === OPEN_FUNCTION && i.target === `${DOCKER_BACKEND}docker-backend.ts`)).toBe(true);
     expect(imports.some((i) => i.file.startsWith(DOCKER_BACKEND) && i.target === "dockerode")).toBe(true);
+    expect(imports.some((i) => i.file === OPEN_FUNCTION && i.target === `${KUBERNETES_BACKEND}kubernetes-backend.ts`)).toBe(true);
+    expect(imports.some((i) => i.file.startsWith(KUBERNETES_BACKEND) && i.target === "@kubernetes/client-node")).toBe(true);
     expect(imports.length).toBeGreaterThan(500);
   });
 
@@ -105,6 +113,8 @@ describe("layers", () => {
       undefined,
     ]);
     expect(judge("test/sandbox.test.ts", 'import Docker from "dockerode";')).toEqual([undefined]);
+    expect(judge("harness/run/x.ts", 'import { KubeConfig } from "@kubernetes/client-node";')).toEqual(["only the Kubernetes back end imports @kubernetes/client-node"]);
+    expect(judge("src/shell/commands/x.ts", 'import { a } from "../../foundation/sandbox/kubernetes/pod-template.ts";')[0]).toMatch(/reaches the Kubernetes back end/);
   });
 });
 

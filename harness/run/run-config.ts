@@ -7,6 +7,7 @@ import { Profile } from "../../scaffold/profiles.ts";
 import { BUILTIN_OBSERVATIONS, ObservationMode } from "../../scaffold/bundles/observation-mode.ts";
 import { Semantics } from "../grading/test-status.ts";
 import { AgentContainment, type SandboxBackendConfigInput } from "../../src/foundation/sandbox/sandbox-backend.ts";
+import { SANDBOX_BACKENDS } from "../../src/foundation/sandbox/open-backend.ts";
 import { REPO_ROOT } from "../evaluation/testbed.ts";
 
 /** Grading runs the task's test suite: about one per core, as the official docs advise. */
@@ -75,6 +76,12 @@ export const RunConfig = z
      * images counted once); pulls wait for room. Unbounded when absent.
      */
     maxImageDiskBytes: z.number().int().positive().optional(),
+    /** Where sandboxes run: the local Docker engine or a Kubernetes cluster (KUBECONFIG). */
+    sandbox: z.enum(SANDBOX_BACKENDS).default("docker"),
+    /** Kubernetes: the pods' namespace (default: the kubeconfig context's). */
+    namespace: z.string().optional(),
+    /** Kubernetes: a Pod manifest merged into every sandbox pod (node selectors, tolerations, …). */
+    podTemplate: z.string().optional(),
     /** Infrastructure failures (engine, container, pull) retried per instance before it is an error. */
     infraRetries: z.number().int().min(0).default(2),
   })
@@ -104,5 +111,6 @@ export function sandboxConfigFor(config: RunConfig): SandboxBackendConfigInput {
     agent: config.containment,
     workdir: REPO_ROOT,
     user: "root",
+    kubernetes: { namespace: config.namespace, podTemplate: config.podTemplate },
   };
 }

@@ -13,6 +13,9 @@ export class SandboxError extends Error {
 /** The Docker engine did not answer (not running, socket missing, restarted under us). */
 export class EngineUnavailableError extends SandboxError {}
 
+/** The back end's settings are wrong (a bad pod template): the caller's mistake, a usage error. */
+export class SandboxConfigError extends SandboxError {}
+
 /** A file asked of readFile does not exist in the sandbox. */
 export class SandboxFileNotFound extends SandboxError {}
 

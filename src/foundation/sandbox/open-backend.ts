@@ -2,7 +2,7 @@ import { SandboxError } from "./errors.ts";
 import { SandboxBackendConfig, type SandboxBackend, type SandboxBackendConfigInput } from "./sandbox-backend.ts";
 
 /** The back ends `openSandboxBackend` knows, by name. */
-export const SANDBOX_BACKENDS = ["docker"] as const;
+export const SANDBOX_BACKENDS = ["docker", "kubernetes"] as const;
 export type SandboxBackendName = (typeof SANDBOX_BACKENDS)[number];
 
 /**
@@ -16,6 +16,10 @@ export async function openSandboxBackend(name: string, config: SandboxBackendCon
     case "docker": {
       const { openDockerBackend } = await import("./docker/docker-backend.ts");
       return openDockerBackend(parsed);
+    }
+    case "kubernetes": {
+      const { openKubernetesBackend } = await import("./kubernetes/kubernetes-backend.ts");
+      return openKubernetesBackend(parsed);
     }
     default:
       throw new SandboxError(`unknown sandbox back end "${name}": expected one of ${SANDBOX_BACKENDS.join(", ")}`, { backend: name });

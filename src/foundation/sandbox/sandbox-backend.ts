@@ -65,6 +65,17 @@ export const SandboxBackendConfig = z.object({
   agent: AgentContainment.prefault({}),
   /** Platform to run images as, e.g. linux/amd64 for the official x86_64 images. */
   platform: z.string().optional(),
+  /** Kubernetes only (see docs/kubernetes.md). */
+  kubernetes: z
+    .object({
+      /** Namespace of the pods; default: the kubeconfig context's, else "default". */
+      namespace: z.string().optional(),
+      /** A Pod manifest whose scheduling, identity and resources every sandbox pod gets. */
+      podTemplate: z.string().optional(),
+      /** Seconds after which the cluster stops a pod, whatever happened to its owner. */
+      activeDeadlineSeconds: z.number().int().positive().optional(),
+    })
+    .prefault({}),
 });
 export type SandboxBackendConfig = z.infer<typeof SandboxBackendConfig>;
 export type SandboxBackendConfigInput = z.input<typeof SandboxBackendConfig>;

@@ -3,6 +3,7 @@ import { sandboxConfigFor, type RunConfig } from "../../../harness/run/run-confi
 import type { RunEvent } from "../../../harness/run/run-events.ts";
 import { RunEvent as RunEventSchema } from "../../../harness/run/run-events.ts";
 import { runStats } from "../../../harness/run/run-stats.ts";
+import { SandboxConfigError } from "../../foundation/sandbox/errors.ts";
 import { openSandboxBackend } from "../../foundation/sandbox/open-backend.ts";
 import { EndpointMismatchError } from "../../foundation/model/endpoint-errors.ts";
 import { BundleInstallError } from "../../../scaffold/bundles/bundle-install.ts";
@@ -20,7 +21,9 @@ import { abortOnSignals, resumeHint } from "./interrupt.ts";
  */
 export async function executeRun(command: string, argv: readonly string[], config: RunConfig): Promise<{ code: number; result: RunResult }> {
   // The engine is asked before the dashboard starts, so a missing one is one clear error.
-  const sandboxes = await openSandboxBackend("docker", sandboxConfigFor(config));
+  const sandboxes = await openSandboxBackend(config.sandbox, sandboxConfigFor(config)).catch((error: unknown) => {
+    throw error instanceof SandboxConfigError ? new CliUsageError(error.message) : error;
+  });
   const dashboard = wantsDashboard(argv) ? (await import("../dashboard/dashboard.tsx")).mountDashboard({ grading: config.grade }) : undefined;
   const interrupt = abortOnSignals(() =>
     dashboard ? dashboard.stopping() : process.stderr.write("\nstopping: no new work; removing this run's containers…\n"),

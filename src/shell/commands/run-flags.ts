@@ -104,6 +104,23 @@ export const RUN_FLAGS = flagTable({
     default: "bridge",
     field: "agentNetwork",
   },
+  sandbox: {
+    kind: "string",
+    group: RUN,
+    placeholder: "docker|kubernetes",
+    help: "where containers run: the local engine, or pods on the cluster of KUBECONFIG",
+    default: "docker",
+    field: "sandbox",
+  },
+  namespace: { kind: "string", group: RUN, placeholder: "NS", help: "Kubernetes namespace of the pods", defaultText: "the kubeconfig context's", field: "namespace" },
+  "pod-template": {
+    kind: "string",
+    group: RUN,
+    placeholder: "FILE",
+    help: "Pod manifest merged into every pod: node selectors, tolerations,\nservice account, image pull secrets, resources",
+    defaultText: "none",
+    field: "podTemplate",
+  },
   "no-tui": { kind: "boolean", group: RUN, help: "plain lines even on a terminal" },
 
   "model-url": {

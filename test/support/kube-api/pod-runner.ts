@@ -6,6 +6,9 @@ import { parseQuantity } from "./quantity.ts";
 /** Labels on the containers that stand in for pods, so a crashed test's leftovers can be found. */
 export const RUNNER_LABELS = { owner: "bottega.kube-api.owner", server: "bottega.kube-api.server", pod: "bottega.kube-api.pod" } as const;
 
+/** Age beyond which a dead server's containers are leftovers (see reapOrphans). */
+const ORPHAN_AGE_S = 3600;
+
 /** How long a missing image stays in ErrImagePull before the kubelet reports the back-off. */
 const PULL_BACKOFF_MS = 1000;
 
@@ -34,10 +37,15 @@ export class PodRunner {
     return this.containers.get(`${namespace}/${name}`);
   }
 
-  /** Removes containers left by test API servers whose process died. */
+  /**
+   * Removes containers left by test API servers whose process died more than an hour ago. The
+   * age matters: processes sharing this Docker engine from another pid namespace look dead
+   * from here, and their servers' pods must not vanish under them.
+   */
   async reapOrphans(): Promise<void> {
     const found = await this.docker.listContainers({ all: true, filters: { label: [RUNNER_LABELS.owner] } });
-    const dead = found.filter((info) => !ownerIsAlive(info.Labels[RUNNER_LABELS.owner] ?? ""));
+    const hourAgo = Date.now() / 1000 - ORPHAN_AGE_S;
+    const dead = found.filter((info) => info.Created < hourAgo && !ownerIsAlive(info.Labels[RUNNER_LABELS.owner] ?? ""));
     await Promise.allSettled(dead.map((info) => this.docker.getContainer(info.Id).remove({ force: true })));
   }
 

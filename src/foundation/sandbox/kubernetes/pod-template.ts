@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { parse } from "yaml";
 import { z } from "zod";
+import { SandboxConfigError } from "../errors.ts";
 
 const StringMap = z.record(z.string(), z.string());
 const Quantity = z.union([z.string(), z.number()]).transform(String);
@@ -57,20 +58,20 @@ export function loadPodTemplate(file: string): PodTemplate {
   try {
     text = readFileSync(file, "utf8");
   } catch (error) {
-    throw new Error(`--pod-template ${file}: cannot read it (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
+    throw new SandboxConfigError(`--pod-template ${file}: cannot read it (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
   }
   let data: unknown;
   try {
     data = parse(text);
   } catch (error) {
-    throw new Error(`--pod-template ${file}: not valid YAML: ${(error as Error).message.split("\n")[0]}`);
+    throw new SandboxConfigError(`--pod-template ${file}: not valid YAML: ${(error as Error).message.split("\n")[0]}`);
   }
   const parsed = PodTemplate.safeParse(data ?? {});
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
     const field = issue.path.join(".") || "(top level)";
     const unknown = issue.code === "unrecognized_keys" ? `: unknown field ${issue.keys.map((k) => `"${k}"`).join(", ")}` : "";
-    throw new Error(`--pod-template ${file}: field ${field}: ${issue.message}${unknown}`);
+    throw new SandboxConfigError(`--pod-template ${file}: field ${field}: ${issue.message}${unknown}`);
   }
   return parsed.data;
 }
