@@ -65,12 +65,7 @@ export function runConfigFromFlags(v: FlagValues<typeof EVAL_FLAGS>, overrides: 
   }
   if (modelURL === undefined) input.gradeWorkers ??= v.workers;
   const result = RunConfig.safeParse(input);
-  if (result.success) {
-    if (result.data.sandbox !== "kubernetes" && (v.namespace !== undefined || v["pod-template"] !== undefined)) {
-      throw new CliUsageError(`${v.namespace !== undefined ? "--namespace" : "--pod-template"}: only means something with --sandbox kubernetes`);
-    }
-    return result.data;
-  }
+  if (result.success) return result.data;
   const issue = result.error.issues[0]!;
   const flag = issue.path.join(".") === "model.baseURL" ? "--model-url" : flagForField(EVAL_FLAGS, issue.path);
   throw new CliUsageError(`${flag}: ${issue.message}`);

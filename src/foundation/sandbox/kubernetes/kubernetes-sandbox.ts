@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import type { ContainerSpec } from "../container-spec.ts";
-import { SandboxError, SandboxFileNotFound } from "../errors.ts";
+import { ContainerGoneError, SandboxError, SandboxFileNotFound } from "../errors.ts";
 import { liveContainers } from "../live-containers.ts";
 import { OutputCollector } from "../output-collector.ts";
 import type { ExecOptions, ExecResult, Sandbox, ShellOptions, ShellSession } from "../sandbox.ts";
@@ -81,10 +81,28 @@ export class KubernetesSandbox implements Sandbox {
     return { namespace: this.kube.namespace, pod: this.id, container: SANDBOX_CONTAINER };
   }
 
+  /**
+   * When a command could not run or ended without a status, whether the pod itself is gone
+   * (deleted, evicted, past its deadline, container stopped): then the failure is the
+   * infrastructure's, ContainerGoneError, and the instance is retried like a dead container.
+   */
+  private async explain(error: unknown): Promise<Error> {
+    if (error instanceof ContainerGoneError) return error;
+    const pod = await this.kube.api.readNamespacedPod({ name: this.id, namespace: this.kube.namespace }).catch((e: { code?: number }) => (e.code === 404 ? null : undefined));
+    const running = pod?.status?.phase === "Running" && pod.status.containerStatuses?.[0]?.state?.running !== undefined && !pod.metadata?.deletionTimestamp;
+    if (pod === null || (pod !== undefined && !running)) {
+      const state = pod ? `phase ${pod.status?.phase}${pod.status?.reason ? `, ${pod.status.reason}` : ""}` : "deleted";
+      return new ContainerGoneError(`pod ${this.id} stopped under the command (${state}): ${(error as Error).message}`, { pod: this.id }, { cause: error });
+    }
+    return error as Error;
+  }
+
   /** Opens an exec stream, tracked so remove() can close it. */
   private async open(command: string[], options: { stdin?: boolean; onOutput: (data: Buffer) => void }): Promise<ExecChannel> {
     if (this.removed) throw new SandboxError(`pod ${this.id} has been removed`, { pod: this.id });
-    const channel = await openExec(this.kube.config, this.target, command, options);
+    const channel = await openExec(this.kube.config, this.target, command, options).catch(async (error: unknown) => {
+      throw await this.explain(error);
+    });
     this.channels.add(channel);
     void channel.exited.finally(() => this.channels.delete(channel)).catch(() => {});
     return channel;
@@ -124,7 +142,9 @@ export class KubernetesSandbox implements Sandbox {
     try {
       exitCode = await channel.exited;
     } catch (error) {
-      if (!killedFromOutside) throw this.removed ? new SandboxError(`pod ${this.id} was removed while a command ran`, { pod: this.id, command }, { cause: error }) : error;
+      if (!killedFromOutside) {
+        throw this.removed ? new SandboxError(`pod ${this.id} was removed while a command ran`, { pod: this.id, command }, { cause: error }) : await this.explain(error);
+      }
     } finally {
       clearTimeout(backstop);
     }
@@ -167,8 +187,16 @@ export class KubernetesSandbox implements Sandbox {
       for (let at = 0; at < input.length; at += 256 * 1024) channel.write(input.subarray(at, at + 256 * 1024));
       channel.endInput();
     }
-    const exitCode = await channel.exited;
-    return { exitCode, output: Buffer.concat(chunks) };
+    const exitCode = await channel.exited.catch(async (error: unknown) => {
+      throw await this.explain(error);
+    });
+    const output = Buffer.concat(chunks);
+    // A transfer that failed because the container stopped is the pod's failure, not the file's.
+    if (exitCode !== 0 && exitCode !== 3) {
+      const gone = await this.explain(new SandboxError(output.toString().trim() || `exit code ${exitCode}`, { pod: this.id }));
+      if (gone instanceof ContainerGoneError) throw gone;
+    }
+    return { exitCode, output };
   }
 
   async writeFile(path: string, content: string | Buffer, mode = 0o644): Promise<void> {
