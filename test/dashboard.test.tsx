@@ -11,13 +11,13 @@ const step = agentStep;
 
 /** Four instances, two agent workers: A resolved, B in its agent, C pulling, D queued; 70 s in. */
 const LIVE_RUN = [
-  at(0, { type: "run_started", runId: "r1", total: 4, todo: 4 }),
+  at(0, { type: "run_started", run_id: "r1", total: 4, todo: 4 }),
   at(10, { type: "phase_started", instance_id: "A", phase: "agent", worker: 0 }),
   at(10, { type: "phase_started", instance_id: "B", phase: "agent", worker: 1 }),
   at(20, step("A", 1, 1000, 100, 600)),
   at(30, step("B", 1, 2000, 300, 1400)),
   at(35, step("B", 2, 1000, 200, 1000)),
-  at(40, { type: "agent_finished", instance_id: "A", exit_status: "submitted", steps: 1, patchBytes: 50 }),
+  at(40, { type: "agent_finished", instance_id: "A", exit_status: "submitted", steps: 1, patch_bytes: 50 }),
   at(40, { type: "phase_started", instance_id: "A", phase: "grade", worker: 0 }),
   at(60, { type: "graded", instance_id: "A", resolved: true }),
   at(62, { type: "phase_started", instance_id: "C", phase: "pull" }),
@@ -69,9 +69,9 @@ describe("Dashboard", () => {
   it("after a resume, counts earlier finishes as done, lists final errors by kind, and marks Ctrl-C", () => {
     const tally = new RunTally(true);
     const events = [
-      at(0, { type: "run_started", runId: "r2", total: 3, todo: 3 }),
+      at(0, { type: "run_started", run_id: "r2", total: 3, todo: 3 }),
       at(10, { type: "graded", instance_id: "A", resolved: false }),
-      at(1000, { type: "run_started", runId: "r2", total: 3, todo: 2 }),
+      at(1000, { type: "run_started", run_id: "r2", total: 3, todo: 2 }),
       at(1000, { type: "skipped", instance_id: "A", reason: "already graded" }),
       at(1010, { type: "error", instance_id: "B", phase: "grade", category: "evaluation", kind: "patch_failed", message: "no hunk applied", retrying: false }),
     ];
@@ -92,7 +92,7 @@ describe("Dashboard", () => {
     const tally = new RunTally(false);
     const app = render(<Dashboard tally={tally} now={clock(0)} stopping />);
     expect(frame(app)).toContain("starting the run…");
-    tally.add(at(0, { type: "run_started", runId: "r3", total: 2, todo: 2 }));
+    tally.add(at(0, { type: "run_started", run_id: "r3", total: 2, todo: 2 }));
     tally.add(at(3, { type: "phase_started", instance_id: "A", phase: "agent", worker: 0 }));
     tally.add(at(9, { type: "run_finished", interrupted: true }));
     app.rerender(<Dashboard tally={tally} now={clock(60)} stopping />);
@@ -106,7 +106,7 @@ describe("Dashboard", () => {
 
   it("keeps the worker table short on a big machine", () => {
     const tally = new RunTally(true);
-    tally.add(at(0, { type: "run_started", runId: "big", total: 30, todo: 30 }));
+    tally.add(at(0, { type: "run_started", run_id: "big", total: 30, todo: 30 }));
     for (let slot = 0; slot < 20; slot++) tally.add(at(1, { type: "phase_started", instance_id: `i${slot}`, phase: "grade", worker: slot }));
     const app = render(<Dashboard tally={tally} now={clock(2)} maxWorkerRows={5} />);
     const text = frame(app);

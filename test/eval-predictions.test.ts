@@ -8,6 +8,7 @@ import { applyImageTemplate, FIXTURE_IMAGE_TEMPLATE } from "../harness/images/im
 import { buildFixtureImages } from "../harness/images/fixture-images.ts";
 import type { TaskRow } from "../harness/dataset/task-row.ts";
 import { openSandboxBackend } from "../src/foundation/sandbox/open-backend.ts";
+import { BASE_IMAGE } from "../src/foundation/sandbox/sandbox-backend.ts";
 import { runCli } from "./support/cli.ts";
 
 /**
@@ -56,6 +57,33 @@ async function evalRun(runId: string, predictions: string) {
 }
 
 const ids = () => rows.map((row) => row.instance_id).sort();
+
+/** The error sections of a run's summary.md: title → rows of [instance, phase, kind]. */
+function summarySections(runId: string): Map<string, string[][]> {
+  const sections = new Map<string, string[][]>();
+  let current: string[][] | undefined;
+  for (const line of readFileSync(join(results, runId, "summary.md"), "utf8").split("\n")) {
+    const heading = /^## (.+?)(?: \(\d+\))?$/.exec(line);
+    if (heading) sections.set(heading[1]!, (current = []));
+    else if (current && line.startsWith("| ") && !line.startsWith("| instance") && !line.startsWith("| ---")) {
+      current.push(line.split("|").slice(1, 4).map((cell) => cell.trim()));
+    }
+  }
+  return sections;
+}
+
+/** A copy of the fixtures whose rows name their image (the v5 `image` column) as `imageOf` says. */
+function datasetWithImages(name: string, imageOf: (row: TaskRow) => string, only?: (row: TaskRow) => boolean): string {
+  const dir = join(results, name);
+  mkdirSync(dir);
+  copyFileSync(join(FIXTURES_DIR, "specs.json"), join(dir, "specs.json"));
+  const lines = readFileSync(join(FIXTURES_DIR, "test.jsonl"), "utf8").trim().split("\n").flatMap((line) => {
+    const row = JSON.parse(line) as TaskRow;
+    return only && !only(row) ? [] : [JSON.stringify({ ...row, image: imageOf(row) })];
+  });
+  writeFileSync(join(dir, "test.jsonl"), lines.join("\n") + "\n");
+  return dir;
+}
 
 describe("bottega eval --predictions on the fixtures", () => {
   it("resolves every fixture with the gold patches, writing the official per-instance files", async () => {
@@ -126,21 +154,19 @@ describe("bottega eval --predictions on the fixtures", () => {
       expect(log).toContain("Failed to apply patch to container: patch --batch --fuzz=5 -p1 -i\n");
       expect(log).toMatch(/>>>>> Patch Apply Failed:\n[^]*(malformed|unexpected(ly)? end|Only garbage)/);
     }
+    // A patch that does not apply is neither an evaluation failure nor the machine's.
+    const sections = summarySections("corrupt");
+    expect(sections.get("Patches that do not apply")).toEqual(ids().map((id) => [id, "grade", "patch_apply_failed"]));
+    expect([...sections.keys()].filter((title) => /error|crash|Image/i.test(title))).toEqual([]);
   });
 
   it("gives one clear error per image that cannot be pulled, and grades the others", async () => {
     // A dataset whose rows name their image (the v5 `image` column): half of them on a
     // registry that refuses connections on loopback, so nothing leaves the machine.
-    const dir = join(results, "unpullable-dataset");
-    mkdirSync(dir);
-    copyFileSync(join(FIXTURES_DIR, "specs.json"), join(dir, "specs.json"));
     const unreachable = new Set(ids().filter((_, i) => i % 2 === 0));
-    const lines = readFileSync(join(FIXTURES_DIR, "test.jsonl"), "utf8").trim().split("\n").map((line) => {
-      const row = JSON.parse(line);
-      row.image = unreachable.has(row.instance_id) ? `127.0.0.1:9/bottega/missing-${row.instance_id.toLowerCase()}:latest` : applyImageTemplate(FIXTURE_IMAGE_TEMPLATE, row);
-      return JSON.stringify(row);
-    });
-    writeFileSync(join(dir, "test.jsonl"), lines.join("\n") + "\n");
+    const dir = datasetWithImages("unpullable-dataset", (row) =>
+      unreachable.has(row.instance_id) ? `127.0.0.1:9/bottega/missing-${row.instance_id.toLowerCase()}:latest` : applyImageTemplate(FIXTURE_IMAGE_TEMPLATE, row),
+    );
     const result = await runCli(["eval", "--predictions", "gold", "--dataset", dir, "--run-id", "unpullable", "--results", results, "--network", "none"]);
     expect(result.code, result.stderr).toBe(0);
     const report = JSON.parse(readFileSync(join(results, "unpullable", "report.json"), "utf8"));
@@ -151,6 +177,23 @@ describe("bottega eval --predictions on the fixtures", () => {
       expect(final).toHaveLength(1);
       expect(final[0]).toContain(`127.0.0.1:9/bottega/missing-${id.toLowerCase()}:latest is not available locally and could not be pulled`);
     }
-    expect(readFileSync(join(results, "unpullable", "summary.md"), "utf8")).toContain("## Infrastructure errors");
+    const sections = summarySections("unpullable");
+    expect(sections.get("Images not available")).toEqual([...unreachable].sort().map((id) => [id, "pull", "image_unavailable"]));
+    expect(sections.has("Infrastructure errors")).toBe(false);
+    expect(sections.has("Evaluation errors")).toBe(false);
+  });
+
+  it("records an agent that crashes as an agent crash, in the agent phase, not as an evaluation error", async () => {
+    // The base image has no repository in /testbed: the episode fails before its first model
+    // call (so no model server is needed, and --model-name spares the discovery request).
+    const [first] = ids();
+    const dir = datasetWithImages("crash-dataset", () => BASE_IMAGE, (row) => row.instance_id === first);
+    const result = await runCli(["eval", "--model-url", "http://127.0.0.1:9/v1", "--model-name", "crash-test", "--dataset", dir, "--run-id", "crash", "--results", results, "--network", "none", "--agent-network", "none"]);
+    expect(result.stdout + result.stderr).toMatch(new RegExp(`agent +${first} ERROR agent/crash: .*is not a git repository`));
+    const sections = summarySections("crash");
+    expect(sections.get("Agent crashes")).toEqual([[first, "agent", "crash"]]);
+    expect([...sections.keys()].filter((title) => /error|apply|Image/i.test(title))).toEqual([]);
+    const report = JSON.parse(readFileSync(join(results, "crash", "report.json"), "utf8"));
+    expect(report.incomplete_ids).toEqual([first]);
   });
 });

@@ -10,13 +10,13 @@ const step = agentStep;
 describe("runStats", () => {
   it("counts a live eval run: done, running, queued, resolved, tokens, workers, ETA", () => {
     const events = [
-      at(0, { type: "run_started", runId: "r1", total: 4, todo: 4 }),
+      at(0, { type: "run_started", run_id: "r1", total: 4, todo: 4 }),
       at(0, { type: "phase_started", instance_id: "A", phase: "pull" }),
       at(10, { type: "phase_started", instance_id: "A", phase: "agent", worker: 0 }),
       at(10, { type: "phase_started", instance_id: "B", phase: "agent", worker: 1 }),
       at(20, step("A", 1, 1000, 100, 600)),
       at(30, step("B", 1, 2000, 300, 1400)),
-      at(40, { type: "agent_finished", instance_id: "A", exit_status: "submitted", steps: 1, patchBytes: 50 }),
+      at(40, { type: "agent_finished", instance_id: "A", exit_status: "submitted", steps: 1, patch_bytes: 50 }),
       at(40, { type: "phase_started", instance_id: "A", phase: "grade", worker: 0 }),
       at(60, { type: "graded", instance_id: "A", resolved: true }),
       at(62, { type: "phase_started", instance_id: "C", phase: "pull" }),
@@ -62,7 +62,7 @@ describe("runStats", () => {
 
   it("has no ETA and no token rates before anything finished", () => {
     const stats = runStats(
-      [at(0, { type: "run_started", runId: "r", total: 2, todo: 2 }), at(5, { type: "phase_started", instance_id: "A", phase: "grade", worker: 0 })],
+      [at(0, { type: "run_started", run_id: "r", total: 2, todo: 2 }), at(5, { type: "phase_started", instance_id: "A", phase: "grade", worker: 0 })],
       { now: now(30), grading: true },
     );
     expect(stats.etaMs).toBeUndefined();
@@ -75,16 +75,16 @@ describe("runStats", () => {
   it("counts a resumed run's skipped instances as done with their earlier outcome, but not in the ETA rate", () => {
     const events = [
       // first invocation: A resolved, then the process died with B in its agent phase
-      at(0, { type: "run_started", runId: "r2", total: 3, todo: 3 }),
+      at(0, { type: "run_started", run_id: "r2", total: 3, todo: 3 }),
       at(10, { type: "phase_started", instance_id: "A", phase: "grade", worker: 0 }),
       at(100, { type: "graded", instance_id: "A", resolved: true }),
       at(100, { type: "phase_started", instance_id: "B", phase: "agent", worker: 0 }),
       at(150, step("B", 1, 500, 50, 0)),
       // second invocation
-      at(1000, { type: "run_started", runId: "r2", total: 3, todo: 2 }),
+      at(1000, { type: "run_started", run_id: "r2", total: 3, todo: 2 }),
       at(1000, { type: "skipped", instance_id: "A", reason: "already graded" }),
       at(1000, { type: "phase_started", instance_id: "B", phase: "agent", worker: 0 }),
-      at(1060, { type: "agent_finished", instance_id: "B", exit_status: "submitted", steps: 3, patchBytes: 10 }),
+      at(1060, { type: "agent_finished", instance_id: "B", exit_status: "submitted", steps: 3, patch_bytes: 10 }),
       at(1060, { type: "phase_started", instance_id: "B", phase: "grade", worker: 0 }),
       at(1120, { type: "graded", instance_id: "B", resolved: false }),
     ];
@@ -109,14 +109,14 @@ describe("runStats", () => {
 
   it("tells final errors from retries, and in an agent-only run an instance is done when its agent finishes", () => {
     const events = [
-      at(0, { type: "run_started", runId: "r3", total: 3, todo: 3 }),
+      at(0, { type: "run_started", run_id: "r3", total: 3, todo: 3 }),
       at(0, { type: "phase_started", instance_id: "A", phase: "agent", worker: 0 }),
       at(0, { type: "phase_started", instance_id: "B", phase: "agent", worker: 1 }),
       at(1, { type: "error", instance_id: "C", phase: "pull", category: "infrastructure", kind: "image_unavailable", message: "404", retrying: false }),
       at(5, { type: "error", instance_id: "A", phase: "agent", category: "infrastructure", kind: "exit_env", message: "gone", retrying: true }),
       at(7, { type: "phase_started", instance_id: "A", phase: "agent", worker: 0 }),
-      at(20, { type: "agent_finished", instance_id: "A", exit_status: "exit_format", steps: 4, patchBytes: 0 }),
-      at(30, { type: "agent_finished", instance_id: "B", exit_status: "submitted", steps: 9, patchBytes: 120 }),
+      at(20, { type: "agent_finished", instance_id: "A", exit_status: "exit_format", steps: 4, patch_bytes: 0 }),
+      at(30, { type: "agent_finished", instance_id: "B", exit_status: "submitted", steps: 9, patch_bytes: 120 }),
       at(40, { type: "run_finished", interrupted: false }),
     ];
     const stats = runStats(events, { now: now(500), grading: false });
@@ -144,11 +144,11 @@ describe("runStats", () => {
 
   it("in an eval run, a patch waits for grading (queued) unless it is empty (done)", () => {
     const events = [
-      at(0, { type: "run_started", runId: "r4", total: 3, todo: 3 }),
+      at(0, { type: "run_started", run_id: "r4", total: 3, todo: 3 }),
       at(0, { type: "phase_started", instance_id: "A", phase: "agent", worker: 0 }),
       at(0, { type: "phase_started", instance_id: "B", phase: "agent", worker: 1 }),
-      at(10, { type: "agent_finished", instance_id: "A", exit_status: "submitted", steps: 2, patchBytes: 300 }),
-      at(20, { type: "agent_finished", instance_id: "B", exit_status: "exit_cost", steps: 2, patchBytes: 0 }),
+      at(10, { type: "agent_finished", instance_id: "A", exit_status: "submitted", steps: 2, patch_bytes: 300 }),
+      at(20, { type: "agent_finished", instance_id: "B", exit_status: "exit_cost", steps: 2, patch_bytes: 0 }),
       at(21, { type: "phase_started", instance_id: "C", phase: "pull" }),
       // a finished pull waits for an agent worker
       at(25, { type: "pull_progress", instance_id: "C", current: 100, total: 100 }),
@@ -159,7 +159,7 @@ describe("runStats", () => {
 
   it("stops the clocks of a run interrupted with agents running", () => {
     const events = [
-      at(0, { type: "run_started", runId: "r5", total: 2, todo: 2 }),
+      at(0, { type: "run_started", run_id: "r5", total: 2, todo: 2 }),
       at(10, { type: "phase_started", instance_id: "A", phase: "agent", worker: 0 }),
       at(15, step("A", 1, 100, 40, 100)),
       at(30, { type: "run_finished", interrupted: true }),
@@ -170,7 +170,7 @@ describe("runStats", () => {
   });
 
   it("takes the total from its caller when given", () => {
-    const stats = runStats([at(0, { type: "run_started", runId: "r", total: 2, todo: 2 })], { now: now(1), grading: true, total: 10 });
+    const stats = runStats([at(0, { type: "run_started", run_id: "r", total: 2, todo: 2 })], { now: now(1), grading: true, total: 10 });
     expect(stats).toMatchObject({ total: 10, queued: 10 });
   });
 });

@@ -27,12 +27,12 @@ function liveRun(t0: number): RunEvent[] {
   const at = eventsFrom(t0);
   const step = (id: string, n: number, prompt: number, completion: number, cached: number) => at(20 + n, agentStep(id, n, prompt, completion, cached, 900));
   return [
-    at(0, { type: "run_started", runId: "x", total: 4, todo: 4 }),
+    at(0, { type: "run_started", run_id: "x", total: 4, todo: 4 }),
     at(10, { type: "phase_started", instance_id: "A", phase: "agent", worker: 0 }),
     at(10, { type: "phase_started", instance_id: "B", phase: "agent", worker: 1 }),
     step("A", 1, 1000, 100, 600),
     step("B", 2, 3000, 500, 2400),
-    at(40, { type: "agent_finished", instance_id: "A", exit_status: "submitted", steps: 1, patchBytes: 50 }),
+    at(40, { type: "agent_finished", instance_id: "A", exit_status: "submitted", steps: 1, patch_bytes: 50 }),
     at(40, { type: "phase_started", instance_id: "A", phase: "grade", worker: 0 }),
     at(60, { type: "graded", instance_id: "A", resolved: true }),
     at(62, { type: "phase_started", instance_id: "C", phase: "pull" }),
@@ -104,9 +104,9 @@ describe("bottega status", () => {
   it("tells finished from interrupted runs, and counts a resumed run's earlier finishes as done", async () => {
     const at = eventsFrom(Date.parse("2025-01-01T12:00:00Z"));
     const firstInvocation = [
-      at(0, { type: "run_started", runId: "resumed", total: 3, todo: 3 }),
+      at(0, { type: "run_started", run_id: "resumed", total: 3, todo: 3 }),
       at(0, { type: "phase_started", instance_id: "A", phase: "agent", worker: 0 }),
-      at(30, { type: "agent_finished", instance_id: "A", exit_status: "exit_context", steps: 40, patchBytes: 10 }),
+      at(30, { type: "agent_finished", instance_id: "A", exit_status: "exit_context", steps: 40, patch_bytes: 10 }),
       at(30, { type: "phase_started", instance_id: "A", phase: "grade", worker: 0 }),
       at(50, { type: "graded", instance_id: "A", resolved: true }),
       at(55, { type: "run_finished", interrupted: true }),
@@ -120,7 +120,7 @@ describe("bottega status", () => {
       owner: DEAD_OWNER,
       events: [
         ...firstInvocation,
-        at(100, { type: "run_started", runId: "resumed", total: 3, todo: 2 }),
+        at(100, { type: "run_started", run_id: "resumed", total: 3, todo: 2 }),
         at(100, { type: "skipped", instance_id: "A", reason: "already graded" }),
         at(100, { type: "phase_started", instance_id: "B", phase: "grade", worker: 0 }),
         at(120, { type: "error", instance_id: "B", phase: "grade", category: "evaluation", kind: "patch_failed", message: "no hunk", retrying: false }),
@@ -144,9 +144,9 @@ describe("bottega status", () => {
       owner: DEAD_OWNER,
       grade: false,
       events: [
-        at(0, { type: "run_started", runId: "agent-only", total: 2, todo: 2 }),
+        at(0, { type: "run_started", run_id: "agent-only", total: 2, todo: 2 }),
         at(0, { type: "phase_started", instance_id: "A", phase: "agent", worker: 0 }),
-        at(20, { type: "agent_finished", instance_id: "A", exit_status: "submitted", steps: 5, patchBytes: 10 }),
+        at(20, { type: "agent_finished", instance_id: "A", exit_status: "submitted", steps: 5, patch_bytes: 10 }),
       ],
       tail: '{"type":"agent_step","t":"2025-01-01T12:00:2',
     });
@@ -170,7 +170,7 @@ describe("bottega status", () => {
     expect(missing.stderr).toContain(`no run "no-such-run" in ${results}`);
 
     const at = eventsFrom(Date.parse("2025-01-01T12:00:00Z"));
-    writeRun("corrupt", { owner: DEAD_OWNER, events: [at(0, { type: "run_started", runId: "corrupt", total: 1, todo: 1 })], tail: '{"type":"graded"}\n' });
+    writeRun("corrupt", { owner: DEAD_OWNER, events: [at(0, { type: "run_started", run_id: "corrupt", total: 1, todo: 1 })], tail: '{"type":"graded"}\n' });
     const corrupt = await status("corrupt");
     expect(corrupt.code).toBe(1);
     expect(corrupt.stderr).toContain(`${join(results, "corrupt", "events.jsonl")}: expected a run event on line 2`);

@@ -28,8 +28,11 @@ export function episodesFromEvents(path: string): Map<string, EpisodeMetrics> {
       open.set(id, { started: Date.parse(String(event.t)), tokens: 0, anyUsage: false });
     } else if (event.type === "agent_step") {
       const episode = open.get(id);
-      if (episode && typeof event.promptTokens === "number" && typeof event.completionTokens === "number") {
-        episode.tokens += event.promptTokens + event.completionTokens;
+      // snake_case since run events were renamed; camelCase in runs written before.
+      const prompt = event.prompt_tokens ?? event.promptTokens;
+      const completion = event.completion_tokens ?? event.completionTokens;
+      if (episode && typeof prompt === "number" && typeof completion === "number") {
+        episode.tokens += prompt + completion;
         episode.anyUsage = true;
       }
     } else if (event.type === "agent_finished") {

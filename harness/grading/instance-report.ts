@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { evalTypeFor, getEvalTestsReport, getResolutionStatus, TestsStatus } from "./grade.ts";
-import { classifyInfraFailureLogs } from "../run/infra-failure.ts";
+import { triageFailureLogs } from "./failure-triage.ts";
 import { getLogsEval } from "./log-status.ts";
 import { selectLogParser } from "./parsers/index.ts";
 import { pythonJsonDumps } from "./python-json.ts";
@@ -80,7 +80,7 @@ export function gradeInstance(input: GradeInstanceInput): InstanceReport {
   const logs = log === null ? undefined : getLogsEval(log, parser.parse, semantics);
   if (!logs?.found) {
     if (semantics === "v5") {
-      const infra = classifyInfraFailureLogs(log);
+      const infra = triageFailureLogs(log);
       if (infra) {
         result.infra_failure = infra.tier === "environment";
         result.infra_failure_reason = infra.reason;

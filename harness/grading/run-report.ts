@@ -1,4 +1,4 @@
-import { classifyInfraFailureLogs } from "../run/infra-failure.ts";
+import { triageFailureLogs } from "./failure-triage.ts";
 import { pyCompareStrings, pyStrip } from "./parsers/python-text.ts";
 import { pythonJsonDumps } from "./python-json.ts";
 import type { Semantics } from "./test-status.ts";
@@ -134,7 +134,7 @@ export function makeRunReport(input: RunReportInput): RunReport {
   const reasons = new Map<string, string>();
   for (const id of new Set([...unresolved, ...errors])) {
     const prediction = predictions.get(id)!;
-    const found = classifyInfraFailureLogs(
+    const found = triageFailureLogs(
       readInstanceFile(prediction, "test_output.txt"),
       readInstanceFile(prediction, "run_instance.log"),
     );

@@ -168,7 +168,7 @@ export class RunTally {
         this.running.clear();
         this.awaitingGrade.clear();
         this.retries.clear();
-        this.runId = event.runId;
+        this.runId = event.run_id;
         this.total = event.total;
         this.startedAt = event.t;
         this.finishedAt = undefined;
@@ -201,9 +201,9 @@ export class RunTally {
         break;
       }
       case "agent_step": {
-        this.tokens.prompt += event.promptTokens;
-        this.tokens.completion += event.completionTokens;
-        this.tokens.cached += event.cachedTokens;
+        this.tokens.prompt += event.prompt_tokens;
+        this.tokens.completion += event.completion_tokens;
+        this.tokens.cached += event.cached_tokens;
         this.tokens.modelCalls++;
         const running = this.running.get(event.instance_id);
         if (running) running.step = event.step;
@@ -211,9 +211,9 @@ export class RunTally {
           const endpoint = this.endpoint(event.endpoint);
           endpoint.episodes.add(event.instance_id);
           endpoint.requests++;
-          endpoint.prompt += event.promptTokens;
-          endpoint.completion += event.completionTokens;
-          endpoint.cached += event.cachedTokens;
+          endpoint.prompt += event.prompt_tokens;
+          endpoint.completion += event.completion_tokens;
+          endpoint.cached += event.cached_tokens;
         }
         break;
       }
@@ -231,7 +231,7 @@ export class RunTally {
         this.agentExits.set(event.instance_id, event.exit_status);
         // An empty patch is not graded (there is nothing to apply).
         if (!this.grading) this.finish(event.instance_id, { outcome: "agent_done" });
-        else if (event.patchBytes === 0) this.finish(event.instance_id, { outcome: "empty_patch" });
+        else if (event.patch_bytes === 0) this.finish(event.instance_id, { outcome: "empty_patch" });
         else this.awaitingGrade.add(event.instance_id);
         break;
       case "graded":

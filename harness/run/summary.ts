@@ -1,7 +1,7 @@
 import { readJsonl } from "../../src/foundation/store/jsonl.ts";
 import { writeFileAtomic } from "../../src/foundation/store/atomic-file.ts";
 import type { RunConfig } from "./run-config.ts";
-import { RunEvent } from "./run-events.ts";
+import { type ErrorCategory, RunEvent } from "./run-events.ts";
 import type { RunLayout } from "./run-layout.ts";
 import type { RunReport } from "../grading/run-report.ts";
 import { finalOutcomes } from "./run-state.ts";
@@ -16,8 +16,8 @@ function percent(part: number, whole: number): string {
 
 /**
  * summary.md: the run report for a person. Resolved rate, per-repository table, and the
- * errors split into infrastructure failures (retry the run) and evaluation errors (the
- * official harness would count them too), each with its reason.
+ * errors by what is true of them — the machine failed (run again), the image is missing, the
+ * agent crashed, the patch does not apply, the evaluation failed — each with its phase and reason.
  */
 export async function writeSummary(
   layout: RunLayout,
@@ -61,27 +61,30 @@ export async function writeSummary(
 
   lines.push(...integritySummaryLines(runIntegrityFindings(layout.root, rows), resolved));
 
-  const errors = ids(report, "error_ids").map((id) => ({ id, detail: finalErrors.get(id) }));
+  // Errors of the report, and instances that ended on an error without one (an agent crash
+  // leaves no prediction, so the official report counts it as incomplete, not as an error).
+  const errorIds = new Set([...ids(report, "error_ids"), ...[...finalErrors.keys()].filter((id) => !resolved.has(id))]);
+  const errors = [...errorIds].sort().map((id) => ({ id, detail: finalErrors.get(id) }));
   const section = (title: string, explanation: string, list: typeof errors) => {
     if (list.length === 0) return;
-    lines.push("", `## ${title}`, "", explanation, "", "| instance | phase | kind | reason |", "| --- | --- | --- | --- |");
+    lines.push("", `## ${title} (${list.length})`, "", explanation, "", "| instance | phase | kind | reason |", "| --- | --- | --- | --- |");
     for (const { id, detail } of list) {
-      const reason = (detail?.message ?? "no report.json (the run was interrupted?)").replace(/\s+/g, " ").replaceAll("|", "\\|").slice(0, 200);
+      const reason = (detail?.message ?? "no report.json and no error recorded").replace(/\s+/g, " ").replaceAll("|", "\\|").slice(0, 200);
       lines.push(`| ${id} | ${detail?.phase ?? "–"} | ${detail?.kind ?? "unfinished"} | ${reason} |`);
     }
   };
+  const inCategory = (category: ErrorCategory) => errors.filter((e) => e.detail?.category === category);
+  section("Infrastructure errors", "The Docker engine or a container failed, and kept failing after retries. Run the same command again to finish these.", inCategory("infrastructure"));
+  section(
+    "Images not available",
+    "The instance image does not exist or could not be pulled: check the image name (the dataset's `image` column, `--image-template`) and the registry. The official harness counts these as errors too.",
+    inCategory("image"),
+  );
+  section("Agent crashes", "The agent episode crashed (a fault of the harness or its tools, not of the model): there is no patch to grade.", inCategory("agent"));
+  section("Patches that do not apply", "Counted as errors by the official harness too: none of `git apply`, `git apply --reject` and `patch --fuzz` applied the patch.", inCategory("patch"));
+  section("Evaluation errors", "Counted as errors by the official harness too: eval.sh timed out, or its test log could not be graded.", inCategory("evaluation"));
   // No recorded error (e.g. a run killed mid-grading): finishing it is a matter of running again.
-  const isInfra = (e: (typeof errors)[number]) => e.detail === undefined || e.detail.category === "infrastructure";
-  section(
-    "Infrastructure errors",
-    "The engine, a container or an image pull failed (after retries). Run the same command again to finish these.",
-    errors.filter(isInfra),
-  );
-  section(
-    "Evaluation errors",
-    "Counted as errors by the official harness too: the patch did not apply, eval.sh timed out, or the log could not be parsed.",
-    errors.filter((e) => !isInfra(e)),
-  );
+  section("Unfinished", "No report.json and no recorded error: the run stopped before grading these. Run the same command again to finish them.", errors.filter((e) => e.detail === undefined));
   if (agentExits.size > 0) {
     const counts = new Map<string, number>();
     for (const status of agentExits.values()) counts.set(status, (counts.get(status) ?? 0) + 1);

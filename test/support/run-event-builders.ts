@@ -11,8 +11,8 @@ export const agentStep = (id: string, n: number, prompt: number, completion: num
   type: "agent_step",
   instance_id: id,
   step: n,
-  promptTokens: prompt,
-  completionTokens: completion,
-  cachedTokens: cached,
-  latencyMs,
+  prompt_tokens: prompt,
+  completion_tokens: completion,
+  cached_tokens: cached,
+  latency_ms: latencyMs,
 });

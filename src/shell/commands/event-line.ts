@@ -5,7 +5,7 @@ export function eventLine(event: RunEvent): string | undefined {
   const time = event.t.slice(11, 19);
   switch (event.type) {
     case "run_started":
-      return `${time} run ${event.runId}: ${event.total} instances, ${event.todo} to do`;
+      return `${time} run ${event.run_id}: ${event.total} instances, ${event.todo} to do`;
     case "phase_started":
       return `${time} ${event.phase.padEnd(5)} ${event.instance_id} started`;
     case "pull_progress":
@@ -13,7 +13,7 @@ export function eventLine(event: RunEvent): string | undefined {
     case "agent_step":
       return undefined;
     case "agent_finished":
-      return `${time} agent ${event.instance_id} ${event.exit_status} after ${event.steps} steps (patch ${event.patchBytes} bytes)`;
+      return `${time} agent ${event.instance_id} ${event.exit_status} after ${event.steps} steps (patch ${event.patch_bytes} bytes)`;
     case "graded":
       return `${time} grade ${event.instance_id} ${event.resolved ? "RESOLVED" : "unresolved"}`;
     case "skipped":
