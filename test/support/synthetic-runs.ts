@@ -86,9 +86,9 @@ export function writeSyntheticRuns(options: SyntheticRunOptions): string[] {
       const t = (ms: number) => new Date(ms).toISOString();
       events.push(JSON.stringify({ type: "phase_started", t: t(started), instance_id: id, phase: "agent", worker: 0 }));
       for (let k = 1; k <= steps; k++) {
-        events.push(JSON.stringify({ type: "agent_step", t: t(started + k * 4200), instance_id: id, step: k, promptTokens: 1500 + 400 * k, completionTokens: 60, cachedTokens: 0, latencyMs: 800 }));
+        events.push(JSON.stringify({ type: "agent_step", t: t(started + k * 4200), instance_id: id, step: k, prompt_tokens: 1500 + 400 * k, completion_tokens: 60, cached_tokens: 0, latency_ms: 800 }));
       }
-      events.push(JSON.stringify({ type: "agent_finished", t: t(started + steps * 4200), instance_id: id, exit_status: exit, steps, patchBytes: 100 }));
+      events.push(JSON.stringify({ type: "agent_finished", t: t(started + steps * 4200), instance_id: id, exit_status: exit, steps, patch_bytes: 100 }));
       const roll = random();
       if (roll < 0.04) {
         lists.empty_patch_ids.push(id);
