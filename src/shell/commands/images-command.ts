@@ -15,6 +15,13 @@ export const IMAGES_COMMAND = {
     dataset: { kind: "string", group: "options", placeholder: "D", help: "the dataset (build-fixtures: a fixtures folder)", defaultText: "tasks/fixtures" },
     instances: { kind: "list", group: "options", placeholder: "a,b", help: "only these instance ids" },
     "image-template": { kind: "string", group: "options", placeholder: "T", help: "image names to pull (as in 'bottega eval --help')" },
+    mirror: {
+      kind: "string",
+      group: "options",
+      placeholder: "URL",
+      help: "Debian mirror debootstrap uses (or env BOTTEGA_DEBIAN_MIRROR)",
+      defaultText: "the mirror this machine's apt uses (/etc/apt), else deb.debian.org",
+    },
   }),
   epilog: COMMAND_EXIT_CODES_HELP,
 };

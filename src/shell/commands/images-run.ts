@@ -15,14 +15,14 @@ export async function manageImages(action: "build-base" | "build-fixtures" | "pu
   const sandboxes = await openSandboxBackend("docker");
   switch (action) {
     case "build-base": {
-      const result = await workshopOf(sandboxes).ensureBaseImage({ log });
+      const result = await workshopOf(sandboxes).ensureBaseImage({ log, mirror: parsed.values.mirror });
       log(result.built ? `built ${BASE_IMAGE} (${result.route})` : `${BASE_IMAGE} already exists`);
       return 0;
     }
     case "build-fixtures": {
-      await workshopOf(sandboxes).ensureBaseImage({ log });
+      await workshopOf(sandboxes).ensureBaseImage({ log, mirror: parsed.values.mirror });
       const started = Date.now();
-      const images = await buildFixtureImages(sandboxes, { datasetDir: parsed.values.dataset, instances: parsed.values.instances, log });
+      const images = await buildFixtureImages(sandboxes, { datasetDir: parsed.values.dataset, instances: parsed.values.instances, log, mirror: parsed.values.mirror });
       log(`${images.length} fixture images ready (${images.filter((i) => i.built).length} built) in ${((Date.now() - started) / 1000).toFixed(1)} s`);
       return 0;
     }

@@ -5,6 +5,7 @@ import { join } from "node:path";
 import type { Readable } from "node:stream";
 import type Docker from "dockerode";
 import { SandboxError } from "../errors.ts";
+import { debianMirror } from "./debian-mirror.ts";
 import { imageExists, pullImage } from "./images.ts";
 import { packSingleFile } from "../tar-file.ts";
 
@@ -31,7 +32,7 @@ export async function ensureBaseImage(
     await pullImage(docker, "python:3.11-slim");
   } catch {
     log(`no registry reachable: building ${BASE_IMAGE} from Debian packages with debootstrap (about a minute)`);
-    await buildWithDebootstrap(docker, log);
+    await buildWithDebootstrap(docker, log, options.mirror);
     return { built: true, route: "debootstrap" };
   }
   log(`building ${BASE_IMAGE} FROM python:3.11-slim`);
@@ -78,12 +79,14 @@ function run(command: string, args: string[], log: (line: string) => void): Prom
   });
 }
 
-async function buildWithDebootstrap(docker: Docker, log: (line: string) => void): Promise<void> {
+async function buildWithDebootstrap(docker: Docker, log: (line: string) => void, mirrorFlag?: string): Promise<void> {
+  const { mirror, from } = debianMirror(mirrorFlag);
+  log(`debootstrap from ${mirror} (${from})`);
   const rootfs = await mkdtemp(join(tmpdir(), "bottega-rootfs-"));
   try {
     await run(
       "debootstrap",
-      ["--variant=minbase", `--include=${DEBIAN_PACKAGES.join(",")}`, "bookworm", rootfs, "http://deb.debian.org/debian"],
+      ["--variant=minbase", `--include=${DEBIAN_PACKAGES.join(",")}`, "bookworm", rootfs, mirror],
       log,
     );
     await run("sh", ["-c", `rm -rf "${rootfs}"/var/cache/apt/archives/*.deb "${rootfs}"/var/lib/apt/lists/* "${rootfs}"/usr/share/doc/* "${rootfs}"/usr/share/man/* "${rootfs}"/usr/share/locale/*`], log);
