@@ -132,6 +132,7 @@ describe("loadPredictions: entries", () => {
     const error = await failure(loadPredictions(file, rows));
     expect(error).toBeInstanceOf(UnknownPredictionIdsError);
     expect(error.message).toContain("Some prediction IDs not found in dataset!");
+    expect(error.message).toContain(`${file}: 2 predictions name instances the dataset does not have: other__x-5, other__x-6`);
     expect((error as UnknownPredictionIdsError).instanceIds).toEqual(["other__x-5", "other__x-6"]);
   });
 

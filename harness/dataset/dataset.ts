@@ -95,7 +95,9 @@ export class UnknownInstancesError extends Error {
     readonly file: string,
     readonly instanceIds: string[],
   ) {
-    super(`Some instance IDs not found in dataset ${file}!\nMissing IDs:\n${instanceIds.join(" ")}`);
+    const first = instanceIds.slice(0, 5).join(", ");
+    const more = instanceIds.length > 5 ? ` and ${instanceIds.length - 5} more` : "";
+    super(`Some instance IDs not found in dataset ${file}!\n${instanceIds.length} requested instance${instanceIds.length === 1 ? " is" : "s are"} not in it: ${first}${more}`);
     this.name = "UnknownInstancesError";
   }
 }

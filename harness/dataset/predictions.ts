@@ -42,7 +42,13 @@ export class UnknownPredictionIdsError extends Error {
     readonly file: string,
     readonly instanceIds: string[],
   ) {
-    super(`Some prediction IDs not found in dataset!\nMissing IDs:\n${instanceIds.join(" ")}\n(predictions: ${file})`);
+    // The official harness's words first (scripts grep for them), then which file, how many, which.
+    const first = instanceIds.slice(0, 5).join(", ");
+    const more = instanceIds.length > 5 ? ` and ${instanceIds.length - 5} more` : "";
+    super(
+      `Some prediction IDs not found in dataset!\n${file}: ${instanceIds.length} prediction${instanceIds.length === 1 ? "" : "s"} ` +
+        `name instances the dataset does not have: ${first}${more}`,
+    );
     this.name = "UnknownPredictionIdsError";
   }
 }

@@ -13,6 +13,16 @@ export function officialImageName(instanceId: string, namespace = "swebench", ta
   return `${namespace}/sweb.eval.x86_64.${instanceId}:${tag}`.replaceAll("__", "_1776_").toLowerCase();
 }
 
+/** The placeholders an image-name template may use. */
+export const IMAGE_TEMPLATE_PLACEHOLDERS = ["{instance_id}", "{instance_id_lower}", "{docker_id}", "{repo}", "{version}"] as const;
+
+/** Why a template would name no real image (an unknown placeholder), or undefined when it is fine. */
+export function imageTemplateProblem(template: string): string | undefined {
+  const unknown = (template.match(/\{[^{}]*\}/g) ?? []).filter((p) => !(IMAGE_TEMPLATE_PLACEHOLDERS as readonly string[]).includes(p));
+  if (unknown.length === 0) return undefined;
+  return `unknown placeholder ${unknown.join(", ")} in "${template}"; the placeholders are ${IMAGE_TEMPLATE_PLACEHOLDERS.join(", ")}`;
+}
+
 /**
  * Fills an image-name template: `{instance_id}`, `{instance_id_lower}`, `{docker_id}` (the
  * `_1776_` form), `{repo}` (owner/name), `{version}`.

@@ -8,6 +8,7 @@ import { BUILTIN_OBSERVATIONS, ObservationMode } from "../../scaffold/bundles/ob
 import { Semantics } from "../grading/test-status.ts";
 import { AgentContainment, type SandboxBackendConfigInput } from "../../src/foundation/sandbox/sandbox-backend.ts";
 import { SANDBOX_BACKENDS } from "../../src/foundation/sandbox/open-backend.ts";
+import { imageTemplateProblem } from "../images/image-name.ts";
 import { REPO_ROOT } from "../evaluation/testbed.ts";
 
 /** Grading runs the task's test suite: about one per core, as the official docs advise. */
@@ -53,7 +54,13 @@ export const RunConfig = z
     network: z.string().default("bridge"),
     /** Docker network of agent containers. */
     agentNetwork: z.string().default("bridge"),
-    imageTemplate: z.string().optional(),
+    imageTemplate: z
+      .string()
+      .superRefine((template, context) => {
+        const problem = imageTemplateProblem(template);
+        if (problem) context.addIssue({ code: "custom", message: problem });
+      })
+      .optional(),
     evalScript: z.enum(["generated", "dataset"]).default("generated"),
     resetPolicy: z.enum(["v4.1.0", "539", "v5-dataset"]).default("539"),
     grading: Semantics.default("v4"),

@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import { basename, dirname, resolve } from "node:path";
 import { z } from "zod";
 import { FIXTURES_DIR } from "../../../harness/images/fixture-repo.ts";
-import { FIXTURE_IMAGE_TEMPLATE, imageFor } from "../../../harness/images/image-name.ts";
+import { imageFor } from "../../../harness/images/image-name.ts";
 import { loadDataset } from "../../../harness/dataset/dataset.ts";
 import { AgentConfig } from "../../../scaffold/agent.ts";
 import { loadConfiguration } from "../../../scaffold/config/swe-agent-config.ts";
@@ -228,7 +228,7 @@ async function newRecord(
       instance_id: row.instance_id,
       repo_path: null,
       dataset: dataset.source,
-      image: str("image") ?? imageFor(row, bundled ? FIXTURE_IMAGE_TEMPLATE : undefined),
+      image: str("image") ?? imageFor(row),
       workdir: "/testbed",
       task: task || row.problem_statement,
     };

@@ -3,7 +3,7 @@ import { BASE_IMAGE } from "../../foundation/sandbox/sandbox-backend.ts";
 import { buildFixtureImages } from "../../../harness/images/fixture-images.ts";
 import { workshopOf } from "../../../harness/images/local-instance-image.ts";
 import { loadDataset } from "../../../harness/dataset/dataset.ts";
-import { imageFor } from "../../../harness/images/image-name.ts";
+import { imageFor, imageTemplateProblem } from "../../../harness/images/image-name.ts";
 import { CliUsageError } from "./cli-error.ts";
 import type { FlagValues } from "./flag-table.ts";
 import type { IMAGES_COMMAND } from "./images-command.ts";
@@ -28,6 +28,8 @@ export async function manageImages(action: "build-base" | "build-fixtures" | "pu
     }
     case "pull": {
       if (!parsed.values.dataset) throw new CliUsageError("images pull needs --dataset; 'bottega images --help' lists the options.");
+      const problem = parsed.values["image-template"] && imageTemplateProblem(parsed.values["image-template"]);
+      if (problem) throw new CliUsageError(`--image-template: ${problem}`);
       const dataset = await loadDataset({ source: parsed.values.dataset, instances: parsed.values.instances });
       let failed = 0;
       for (const row of dataset.rows) {

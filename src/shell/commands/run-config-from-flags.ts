@@ -1,5 +1,4 @@
 import { FIXTURES_DIR } from "../../../harness/images/fixture-repo.ts";
-import { FIXTURE_IMAGE_TEMPLATE } from "../../../harness/images/image-name.ts";
 import { RunConfig } from "../../../harness/run/run-config.ts";
 import { ConfigFileError, loadConfiguration, type Configuration } from "../../../scaffold/config/swe-agent-config.ts";
 import { BundleConfigError } from "../../../scaffold/bundles/bundle-config.ts";
@@ -61,7 +60,6 @@ export function runConfigFromFlags(v: FlagValues<typeof EVAL_FLAGS>, overrides: 
     // The bundled fixtures need no network: keep their containers off it.
     input.network ??= "none";
     input.agentNetwork ??= "none";
-    input.imageTemplate ??= FIXTURE_IMAGE_TEMPLATE;
   }
   if (modelURL === undefined) input.gradeWorkers ??= v.workers;
   const result = RunConfig.safeParse(input);
