@@ -14,7 +14,15 @@ import { salvagePatch } from "./patch.ts";
 import { renderObservation, type Templates } from "./templates.ts";
 import { functionTools, textToolDocs } from "./tool-schema.ts";
 import type { Tool, ToolContext, ToolResult } from "./tools/tool.ts";
-import { conversation, saveTrajectory, snakeCaseKeys, TRAJECTORY_FORMAT, type ExitStatus, type Trajectory, type TrajectoryStep } from "./trajectory.ts";
+import {
+  conversation,
+  saveTrajectory,
+  snakeCaseKeys,
+  TRAJECTORY_FORMAT,
+  type ExitStatus,
+  type Trajectory,
+  type TrajectoryStep,
+} from "./trajectory.ts";
 
 export { AgentConfig } from "./agent-config.ts";
 
@@ -53,7 +61,10 @@ export interface AgentEpisode {
 /** What an interactive front end may do inside the loop; every hook is optional. */
 export interface AgentHooks {
   /** Asked before each action runs; a rejection's feedback is sent as the action's observation. */
-  approve?: (action: { tool: string; args: Record<string, unknown> }, step: number) => Promise<{ approved: true } | { approved: false; feedback?: string }>;
+  approve?: (
+    action: { tool: string; args: Record<string, unknown> },
+    step: number,
+  ) => Promise<{ approved: true } | { approved: false; feedback?: string }>;
   /** Messages the user typed meanwhile, delivered together as the next user turn. */
   takeUserMessages?: () => string[];
   /** A fresh signal per step: aborting it interrupts only that step (the model's stream or the command). */
@@ -108,7 +119,10 @@ export function openingRequest(
   const system = systemPrompt(templates, config, tools, task);
   const messages: ChatCompletionMessageParam[] = [
     { role: config.convertSystemToUser ? "user" : "system", content: system },
-    { role: "user", content: renderJinja(templates.instance_template, { ...templateValues(config, task, system), ...state }, "instance_template") },
+    {
+      role: "user",
+      content: renderJinja(templates.instance_template, { ...templateValues(config, task, system), ...state }, "instance_template"),
+    },
   ];
   return { messages, tools: toolSchemas };
 }
@@ -128,20 +142,27 @@ export async function runAgent(episode: AgentEpisode): Promise<EpisodeOutcome> {
   // SWE-agent's state (bundles mode): what the bundles' state commands wrote, for every template.
   let state = episode.initialState ?? {};
   const { messages, tools: toolSchemas } = openingRequest(task, tools, config, episode.templates, state);
-  const trajectory: Trajectory = episode.resume ? { ...episode.resume, steps: [...episode.resume.steps], exit_status: null, exit_message: null, finished_at: null } : {
-    format: TRAJECTORY_FORMAT,
-    instance_id: task.id,
-    config: snakeCaseKeys({ agent: { ...config, templates }, ...episode.recordConfig }) as Record<string, unknown>,
-    task: { problem_statement: task.problemStatement, repo_root: task.repoRoot, base_commit: task.baseCommit ?? null, start_commit: task.startCommit },
-    tools: toolSchemas,
-    initial_messages: [...messages] as Trajectory["initial_messages"],
-    steps: [],
-    exit_status: null,
-    exit_message: null,
-    patch: null,
-    started_at: new Date().toISOString(),
-    finished_at: null,
-  };
+  const trajectory: Trajectory = episode.resume
+    ? { ...episode.resume, steps: [...episode.resume.steps], exit_status: null, exit_message: null, finished_at: null }
+    : {
+        format: TRAJECTORY_FORMAT,
+        instance_id: task.id,
+        config: snakeCaseKeys({ agent: { ...config, templates }, ...episode.recordConfig }) as Record<string, unknown>,
+        task: {
+          problem_statement: task.problemStatement,
+          repo_root: task.repoRoot,
+          base_commit: task.baseCommit ?? null,
+          start_commit: task.startCommit,
+        },
+        tools: toolSchemas,
+        initial_messages: [...messages] as Trajectory["initial_messages"],
+        steps: [],
+        exit_status: null,
+        exit_message: null,
+        patch: null,
+        started_at: new Date().toISOString(),
+        finished_at: null,
+      };
   if (episode.resume) messages.splice(0, messages.length, ...(conversation(trajectory) as ChatCompletionMessageParam[]));
   let stepSignal: AbortSignal | undefined;
   const context: ToolContext = {
@@ -170,7 +191,12 @@ export async function runAgent(episode: AgentEpisode): Promise<EpisodeOutcome> {
       const request = [...processHistory(messages.map(historyEntry), config.historyProcessors), ...temporary];
       let reply: ModelCallResult;
       try {
-        reply = await model.complete({ messages: request, tools: toolSchemas.length > 0 ? toolSchemas : undefined, signal: callSignal, onDelta: hooks.onDelta });
+        reply = await model.complete({
+          messages: request,
+          tools: toolSchemas.length > 0 ? toolSchemas : undefined,
+          signal: callSignal,
+          onDelta: hooks.onDelta,
+        });
       } catch (error) {
         // Nothing was appended, so the conversation is still valid: wait and ask again.
         if (error instanceof ModelCallAbortedError && stepSignal?.aborted && !signal?.aborted) {
@@ -179,7 +205,10 @@ export async function runAgent(episode: AgentEpisode): Promise<EpisodeOutcome> {
         }
         throw modelFailure(error);
       }
-      const parsed = parseAction(reply, tools, config.actionFormat, { formatErrorTemplate: templates.format_error_template ?? undefined, xml: config.xml });
+      const parsed = parseAction(reply, tools, config.actionFormat, {
+        formatErrorTemplate: templates.format_error_template ?? undefined,
+        xml: config.xml,
+      });
       const record = stepRecord(step, request.length, reply, parsed);
       const assistant = assistantTurn(reply);
 
@@ -205,7 +234,9 @@ export async function runAgent(episode: AgentEpisode): Promise<EpisodeOutcome> {
       // never sees an unanswered call); anything else by a user message.
       const calls = reply.message.toolCalls;
       const answers: ChatCompletionMessageParam[] =
-        calls.length > 0 ? calls.map((call) => ({ role: "tool", tool_call_id: call.id, content: text })) : [{ role: "user", content: text }];
+        calls.length > 0
+          ? calls.map((call) => ({ role: "tool", tool_call_id: call.id, content: text }))
+          : [{ role: "user", content: text }];
       if (result === undefined && config.formatErrorTurns === "temporary") {
         temporary = [assistant, ...answers];
         record.temporary_messages = temporary as TrajectoryStep["temporary_messages"];
@@ -222,8 +253,10 @@ export async function runAgent(episode: AgentEpisode): Promise<EpisodeOutcome> {
       const breach = episode.sandbox.limitBreach?.();
       if (breach) throw new EpisodeEnd(breach.limit === "disk" ? "exit_disk" : "exit_memory", breach.message);
       if (result?.submitted) throw new EpisodeEnd("submitted", "the agent submitted");
-      if (formatErrors >= config.maxFormatErrors) throw new EpisodeEnd("exit_format", `${formatErrors} replies in a row had no usable action`);
-      if (timeouts >= config.maxConsecutiveTimeouts) throw new EpisodeEnd("exit_command_timeout", `${timeouts} commands in a row timed out`);
+      if (formatErrors >= config.maxFormatErrors)
+        throw new EpisodeEnd("exit_format", `${formatErrors} replies in a row had no usable action`);
+      if (timeouts >= config.maxConsecutiveTimeouts)
+        throw new EpisodeEnd("exit_command_timeout", `${timeouts} commands in a row timed out`);
     }
   } catch (error) {
     if (!(error instanceof EpisodeEnd)) throw error;
@@ -261,7 +294,8 @@ export async function runAgent(episode: AgentEpisode): Promise<EpisodeOutcome> {
       if (isInfrastructureError(error)) throw new EpisodeEnd("exit_env", `the sandbox failed: ${(error as Error).message}`);
       result = { output: `The tool failed: ${(error as Error).message}`, isError: true };
     }
-    if (stepSignal?.aborted) result = { output: `${result.output}${result.output && !result.output.endsWith("\n") ? "\n" : ""}${INTERRUPTED}`, isError: true };
+    if (stepSignal?.aborted)
+      result = { output: `${result.output}${result.output && !result.output.endsWith("\n") ? "\n" : ""}${INTERRUPTED}`, isError: true };
     return result;
   }
 }
@@ -269,7 +303,14 @@ export async function runAgent(episode: AgentEpisode): Promise<EpisodeOutcome> {
 /** The system prompt; in XML and text modes the tools are documented in it unless the template does so itself. */
 function systemPrompt(templates: Templates, config: AgentConfig, tools: Tool[], task: AgentTask): string {
   let docs = commandDocsOfTools(tools);
-  if (config.bundles.checkout !== null) docs = withBundleDocs(docs, loadBundleSet(config.bundles.checkout, config.bundles.paths.map((path) => ({ path }))));
+  if (config.bundles.checkout !== null)
+    docs = withBundleDocs(
+      docs,
+      loadBundleSet(
+        config.bundles.checkout,
+        config.bundles.paths.map((path) => ({ path })),
+      ),
+    );
   const source = templates.system_template;
   const values = { ...templateValues(config, task, ""), command_docs: renderCommandDocs(docs) };
   let system = renderJinja(source, values, "system_template");
@@ -277,13 +318,20 @@ function systemPrompt(templates: Templates, config: AgentConfig, tools: Tool[], 
   if (config.actionFormat === "xml" && !documented && !source.includes("<function=")) {
     system += `\n\nYou have access to the following functions:\n\n${renderXmlFunctionDocs(docs)}\n\n\n${XML_CALL_FORMAT}`;
   }
-  if (config.actionFormat === "text" && !documented && !source.includes("```")) system += `\n\nYou can use these tools:\n\n${textToolDocs(tools)}`;
+  if (config.actionFormat === "text" && !documented && !source.includes("```"))
+    system += `\n\nYou can use these tools:\n\n${textToolDocs(tools)}`;
   return system;
 }
 
 /** What every template may use (SWE-agent's format dict): the task, the state, the env variables. */
 function templateValues(config: AgentConfig, task: AgentTask, system: string): Record<string, unknown> {
-  return { ...config.envVariables, working_dir: task.repoRoot, problem_statement: task.problemStatement, repo: task.repoRoot.replace(/^\//, ""), system };
+  return {
+    ...config.envVariables,
+    working_dir: task.repoRoot,
+    problem_statement: task.problemStatement,
+    repo: task.repoRoot.replace(/^\//, ""),
+    system,
+  };
 }
 
 /** The observation messages (the task and every answer) are what history processors may shorten. */
@@ -312,7 +360,11 @@ function stepRecord(step: number, messageCount: number, reply: ModelCallResult, 
       finish_reason: reply.finishReason,
       raw: reply.raw,
     },
-    usage: reply.usage && { prompt_tokens: reply.usage.promptTokens, completion_tokens: reply.usage.completionTokens, cached_prompt_tokens: reply.usage.cachedPromptTokens },
+    usage: reply.usage && {
+      prompt_tokens: reply.usage.promptTokens,
+      completion_tokens: reply.usage.completionTokens,
+      cached_prompt_tokens: reply.usage.cachedPromptTokens,
+    },
     model_latency_ms: reply.latencyMs,
     attempts: reply.attempts,
     max_tokens: reply.maxTokens,
@@ -327,7 +379,9 @@ function stepRecord(step: number, messageCount: number, reply: ModelCallResult, 
 
 /** `export K='v' …` for the shell. */
 function exportLine(variables: Record<string, string>): string {
-  return `export ${Object.entries(variables).map(([key, value]) => `${key}='${value.replaceAll("'", "'\\''")}'`).join(" ")}`;
+  return `export ${Object.entries(variables)
+    .map(([key, value]) => `${key}='${value.replaceAll("'", "'\\''")}'`)
+    .join(" ")}`;
 }
 
 /**

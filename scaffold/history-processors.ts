@@ -45,7 +45,10 @@ export function processHistory(entries: readonly HistoryEntry[], processors: rea
  * `Old environment output: (L lines omitted)` (L counts the lines of the whole message). With
  * polling k the cut only moves every k observations, so the prompt prefix changes in jumps.
  */
-function lastNObservations(entries: readonly HistoryEntry[], p: Extract<HistoryProcessor, { type: "last_n_observations" }>): HistoryEntry[] {
+function lastNObservations(
+  entries: readonly HistoryEntry[],
+  p: Extract<HistoryProcessor, { type: "last_n_observations" }>,
+): HistoryEntry[] {
   const observations = entries.flatMap((entry, index) => (entry.observation ? [index] : []));
   const cut = Math.max(0, Math.floor(observations.length / p.polling) * p.polling - p.n);
   const elide = new Set(observations.slice(1, cut));
@@ -55,7 +58,13 @@ function lastNObservations(entries: readonly HistoryEntry[], p: Extract<HistoryP
     const keep = tags.some((tag) => p.always_keep_output_for_tags.includes(tag));
     if (!entry.observation || index === observations[0] || (!remove && (keep || !elide.has(index)))) return entry;
     const text = typeof entry.message.content === "string" ? entry.message.content : JSON.stringify(entry.message.content ?? "");
-    return { ...entry, message: { ...entry.message, content: `Old environment output: (${pythonLineCount(text)} lines omitted)` } as ChatCompletionMessageParam };
+    return {
+      ...entry,
+      message: {
+        ...entry.message,
+        content: `Old environment output: (${pythonLineCount(text)} lines omitted)`,
+      } as ChatCompletionMessageParam,
+    };
   });
 }
 

@@ -30,7 +30,11 @@ export interface ProfileOptions {
 export function profileTools(profile: Profile, options: ProfileOptions): Tool[] {
   const bash = createBashTool({ timeoutMs: options.commandTimeoutMs });
   const editor = createEditorTool();
-  const submit = createSubmitTool({ sinceCommit: options.startCommit, review: options.reviewOnSubmit, message: options.reviewMessage ?? null });
+  const submit = createSubmitTool({
+    sinceCommit: options.startCommit,
+    review: options.reviewOnSubmit,
+    message: options.reviewMessage ?? null,
+  });
   switch (profile) {
     case "swe-agent":
       return [bash, editor, submit] as Tool[];

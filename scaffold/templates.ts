@@ -62,7 +62,8 @@ export function renderObservation(observation: string, templates: Templates, val
   const max = templates.max_observation_length;
   const scope = { ...values, observation, max_observation_length: max, elided_chars: Math.max(0, length - max) };
   if (observation.trim() === "") return renderJinja(templates.next_step_no_output_template, scope, "next_step_no_output_template");
-  if (length > max) return renderJinja(templates.next_step_truncated_observation_template, scope, "next_step_truncated_observation_template");
+  if (length > max)
+    return renderJinja(templates.next_step_truncated_observation_template, scope, "next_step_truncated_observation_template");
   return renderJinja(templates.next_step_template, scope, "next_step_template");
 }
 

@@ -79,7 +79,12 @@ export const Trajectory = z.object({
   instance_id: z.string(),
   /** Every setting of the episode (agent, configuration, templates, model, sampling), snake_case. */
   config: z.record(z.string(), z.unknown()),
-  task: z.object({ problem_statement: z.string(), repo_root: z.string(), base_commit: z.string().nullable(), start_commit: z.string().nullable() }),
+  task: z.object({
+    problem_statement: z.string(),
+    repo_root: z.string(),
+    base_commit: z.string().nullable(),
+    start_commit: z.string().nullable(),
+  }),
   /** The tool schemas sent with every request (tools mode), for replay and fine-tuning export. */
   tools: z.array(z.unknown()),
   /** The system and task messages every request starts with. */
@@ -127,8 +132,18 @@ function upgradeV1(old: TrajectoryV1): Trajectory {
       message_count: s.messageCount,
       messages_added: s.messagesAdded,
       temporary_messages: [],
-      response: { content: s.response.content, reasoning_content: null, tool_calls: s.response.toolCalls, finish_reason: s.response.finishReason, raw: s.response.raw },
-      usage: s.usage && { prompt_tokens: s.usage.promptTokens, completion_tokens: s.usage.completionTokens, cached_prompt_tokens: s.usage.cachedPromptTokens },
+      response: {
+        content: s.response.content,
+        reasoning_content: null,
+        tool_calls: s.response.toolCalls,
+        finish_reason: s.response.finishReason,
+        raw: s.response.raw,
+      },
+      usage: s.usage && {
+        prompt_tokens: s.usage.promptTokens,
+        completion_tokens: s.usage.completionTokens,
+        cached_prompt_tokens: s.usage.cachedPromptTokens,
+      },
       model_latency_ms: s.modelLatencyMs,
       attempts: s.attempts,
       max_tokens: s.maxTokens,
@@ -179,6 +194,9 @@ export function snakeCaseKeys(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(snakeCaseKeys);
   if (typeof value !== "object" || value === null) return value;
   return Object.fromEntries(
-    Object.entries(value).map(([key, inner]) => [key.replace(/([a-z0-9])([A-Z]+)/g, (_, a: string, b: string) => `${a}_${b.toLowerCase()}`), snakeCaseKeys(inner)]),
+    Object.entries(value).map(([key, inner]) => [
+      key.replace(/([a-z0-9])([A-Z]+)/g, (_, a: string, b: string) => `${a}_${b.toLowerCase()}`),
+      snakeCaseKeys(inner),
+    ]),
   );
 }

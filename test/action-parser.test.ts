@@ -2,12 +2,21 @@ import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import type { Tool } from "../scaffold/tools/tool.ts";
 import type { ToolCall } from "../src/foundation/model/model-result.ts";
-import { parseAction, type ActionErrorCode, type ModelReply, type ParseOutcome, type ParsedAction } from "../scaffold/actions/parse-action.ts";
+import {
+  parseAction,
+  type ActionErrorCode,
+  type ModelReply,
+  type ParseOutcome,
+  type ParsedAction,
+} from "../scaffold/actions/parse-action.ts";
 import { shellWords, ShellWordsError } from "../scaffold/shell-words.ts";
 
 // Fake tools with the real tools' schemas (SWE-agent's bash, str_replace_editor, submit, search tools).
 const run = async () => ({ output: "" });
-const integer = z.preprocess((value) => (typeof value === "string" && /^\s*-?\d+\s*$/.test(value) ? Number(value) : value), z.number().int());
+const integer = z.preprocess(
+  (value) => (typeof value === "string" && /^\s*-?\d+\s*$/.test(value) ? Number(value) : value),
+  z.number().int(),
+);
 const EditorArgs = z.strictObject({
   command: z.enum(["view", "create", "str_replace", "insert", "undo_edit"]).describe("The commands to run."),
   path: z.string().describe("Absolute path to file or directory."),
@@ -39,7 +48,10 @@ const findFile: Tool<{ file_name: string; dir?: string }> = {
 const searchDir: Tool<{ search_term: string; dir?: string }> = {
   name: "search_dir",
   description: "searches for search_term in all files in dir",
-  schema: z.strictObject({ search_term: z.string().describe("the term to search for"), dir: z.string().optional().describe("the directory") }),
+  schema: z.strictObject({
+    search_term: z.string().describe("the term to search for"),
+    dir: z.string().optional().describe("the directory"),
+  }),
   run,
 };
 const TOOLS = [bash, editor, submit];
@@ -128,14 +140,18 @@ describe("tools mode: native tool calls", () => {
   it("refuses an unknown tool with SWE-agent's text and the available tools", () => {
     const error = expectError(parseAction(reply(null, [call("execute_bash", '{"command": "ls"}')]), TOOLS, "tools"), "unknown_tool");
     expect(error.message).toBe(
-      ["Your action could not be parsed properly: Command 'execute_bash' not found in list of available commands.", TOOLS_REMINDER].join("\n"),
+      ["Your action could not be parsed properly: Command 'execute_bash' not found in list of available commands.", TOOLS_REMINDER].join(
+        "\n",
+      ),
     );
   });
 
   it("refuses arguments that are not JSON, showing them and the tool's arguments", () => {
     const raw = '{"command": "view", "path": "/testbed/a.py"';
     const error = expectError(parseAction(reply(null, [call("str_replace_editor", raw)]), TOOLS, "tools"), "invalid_json");
-    expect(error.detail).toMatch(/^The arguments of your `str_replace_editor` call are not valid JSON: .+\. They were: \{"command": "view", "path": "\/testbed\/a.py"$/);
+    expect(error.detail).toMatch(
+      /^The arguments of your `str_replace_editor` call are not valid JSON: .+\. They were: \{"command": "view", "path": "\/testbed\/a.py"$/,
+    );
     expect(error.message).toBe(`Your action could not be parsed properly: ${error.detail}.\n${EDITOR_ARGUMENTS}\n${TOOLS_REMINDER}`);
     const array = expectError(parseAction(reply(null, [call("bash", '["ls"]')]), TOOLS, "tools"), "invalid_json");
     expect(array.detail).toBe('The arguments of your `bash` call must be one JSON object of argument names to values, not ["ls"]');
@@ -178,7 +194,9 @@ describe("tools mode: native tool calls", () => {
       parseAction(reply(null, [call("str_replace_editor", '{"command": "view", "path": "/a", "view_range": [1, "end"]}')]), TOOLS, "tools"),
       "invalid_arg",
     );
-    expect(badItem.detail).toMatch(/^Invalid value for argument `view_range\[1\]` of `str_replace_editor`: .*expected number.* \(got "end"\)$/);
+    expect(badItem.detail).toMatch(
+      /^Invalid value for argument `view_range\[1\]` of `str_replace_editor`: .*expected number.* \(got "end"\)$/,
+    );
     expect(badItem.message).toContain(EDITOR_ARGUMENTS);
   });
 
@@ -208,7 +226,7 @@ describe("tools mode: Hermes blocks left in the content", () => {
     expect(expectAction(parseAction(reply(other), TOOLS, "tools")).action.id).not.toBe(action.id);
   });
 
-  it("accepts arguments given as a JSON string, and \"parameters\" for \"arguments\"", () => {
+  it('accepts arguments given as a JSON string, and "parameters" for "arguments"', () => {
     const asString = block('{"name": "bash", "arguments": "{\\"command\\": \\"echo {a,b}\\"}"}');
     const { action } = expectAction(parseAction(reply(asString), TOOLS, "tools"));
     expect(action.args).toEqual({ command: "echo {a,b}" });
@@ -236,14 +254,21 @@ describe("tools mode: Hermes blocks left in the content", () => {
     // vLLM #22885: the last brace of the arguments is lost.
     const content = block('{"name": "bash", "arguments": {"command": "ls"}');
     const error = expectError(parseAction(reply(content), TOOLS, "tools"), "invalid_json");
-    expect(error.detail).toMatch(/^Your <tool_call> block is not valid JSON: .+\. It was: \{"name": "bash", "arguments": \{"command": "ls"\}$/);
+    expect(error.detail).toMatch(
+      /^Your <tool_call> block is not valid JSON: .+\. It was: \{"name": "bash", "arguments": \{"command": "ls"\}$/,
+    );
     expect(error.message).toBe(`Your action could not be parsed properly: ${error.detail}.\n${TOOLS_REMINDER}`);
     const noName = expectError(parseAction(reply(block('{"arguments": {"command": "ls"}}')), TOOLS, "tools"), "invalid_json");
     expect(noName.detail).toBe(
       'Your <tool_call> block must hold one JSON object with a "name" string and an "arguments" object. It was: {"arguments": {"command": "ls"}}',
     );
-    const badString = expectError(parseAction(reply(block('{"name": "bash", "arguments": "{command: ls}"}')), TOOLS, "tools"), "invalid_json");
-    expect(badString.detail).toMatch(/^The arguments of your `bash` call \(given as a string\) are not valid JSON: .+\. They were: \{command: ls\}$/);
+    const badString = expectError(
+      parseAction(reply(block('{"name": "bash", "arguments": "{command: ls}"}')), TOOLS, "tools"),
+      "invalid_json",
+    );
+    expect(badString.detail).toMatch(
+      /^The arguments of your `bash` call \(given as a string\) are not valid JSON: .+\. They were: \{command: ls\}$/,
+    );
   });
 
   it("validates Hermes arguments like native ones", () => {
@@ -284,8 +309,11 @@ describe("tools mode: no call, cut-off output", () => {
       "Respond more concisely: keep your reasoning short and end with exactly one tool call.",
       TOOLS_REMINDER,
     ].join("\n");
-    expect(expectError(parseAction(reply("Let me think about this very care", [], "length"), TOOLS, "tools"), "truncated").message).toBe(expected);
-    const cutBlock = 'Fixing it.\n<tool_call>\n{"name": "str_replace_editor", "arguments": {"command": "str_replace", "path": "/a", "old_str": "de';
+    expect(expectError(parseAction(reply("Let me think about this very care", [], "length"), TOOLS, "tools"), "truncated").message).toBe(
+      expected,
+    );
+    const cutBlock =
+      'Fixing it.\n<tool_call>\n{"name": "str_replace_editor", "arguments": {"command": "str_replace", "path": "/a", "old_str": "de';
     expect(expectError(parseAction(reply(cutBlock, [], "length"), TOOLS, "tools"), "truncated").message).toBe(expected);
     // A call that is complete despite the cut is used.
     const complete = '<tool_call>\n{"name": "bash", "arguments": {"command": "ls"}}';
@@ -325,7 +353,11 @@ describe("text mode", () => {
       "(after)",
     ].join("\n");
     const { action, thought } = expectAction(parseAction(reply(content), TOOLS, "text"));
-    expect(action).toMatchObject({ name: "str_replace_editor", args: { command: "view", path: "/testbed/a.py" }, rawArguments: "view /testbed/a.py" });
+    expect(action).toMatchObject({
+      name: "str_replace_editor",
+      args: { command: "view", path: "/testbed/a.py" },
+      rawArguments: "view /testbed/a.py",
+    });
     expect(thought).toBe(`The traceback points here:\n${fenced("def f():\n    return g()", "python")}\nLet me open the file.\n\n(after)`);
   });
 
@@ -339,9 +371,9 @@ describe("text mode", () => {
     const block = [
       "str_replace_editor str_replace /testbed/pkg/mod.py --old_str 'def f(x):",
       "    return x'  --new_str \"def f(x):",
-      '    if x is None:',
+      "    if x is None:",
       '        return \\"none\\"',
-      "    return x\"",
+      '    return x"',
     ].join("\n");
     const { action } = expectAction(parseAction(reply(`Fix f.\n${fenced(block)}`), TOOLS, "text"));
     expect(action.args).toEqual({
@@ -360,7 +392,13 @@ describe("text mode", () => {
       insert_line: 5,
       new_str: "import os",
     });
-    for (const spelling of ["--view_range 1 10", "--view_range [1, 10]", '--view_range "[1, 10]"', "--view_range=1,10", "--view_range 1, 10"]) {
+    for (const spelling of [
+      "--view_range 1 10",
+      "--view_range [1, 10]",
+      '--view_range "[1, 10]"',
+      "--view_range=1,10",
+      "--view_range 1, 10",
+    ]) {
       const content = fenced(`str_replace_editor view /testbed/a.py ${spelling}`);
       expect(expectAction(parseAction(reply(content), TOOLS, "text")).action.args, spelling).toEqual({
         command: "view",
@@ -370,11 +408,19 @@ describe("text mode", () => {
     }
     // A flag may come before the positional arguments.
     const early = fenced("str_replace_editor --view_range 3 -1 view /testbed/a.py");
-    expect(expectAction(parseAction(reply(early), TOOLS, "text")).action.args).toEqual({ command: "view", path: "/testbed/a.py", view_range: [3, -1] });
+    expect(expectAction(parseAction(reply(early), TOOLS, "text")).action.args).toEqual({
+      command: "view",
+      path: "/testbed/a.py",
+      view_range: [3, -1],
+    });
   });
 
   it("calls argument-less and search tools, with a lone optional argument by position", () => {
-    expect(expectAction(parseAction(reply(fenced("submit")), TOOLS, "text")).action).toMatchObject({ name: "submit", args: {}, rawArguments: "" });
+    expect(expectAction(parseAction(reply(fenced("submit")), TOOLS, "text")).action).toMatchObject({
+      name: "submit",
+      args: {},
+      rawArguments: "",
+    });
     expect(expectAction(parseAction(reply(fenced("find_file x.py /testbed")), SEARCH_TOOLS, "text")).action.args).toEqual({
       file_name: "x.py",
       dir: "/testbed",
@@ -403,22 +449,23 @@ describe("text mode", () => {
     expect(expectError(parseAction(reply(fenced("str_replace_editor view")), TOOLS, "text"), "missing_arg").detail).toBe(
       "Required argument(s) missing for `str_replace_editor`: path",
     );
-    expect(expectError(parseAction(reply(fenced("str_replace_editor insert /a --insert_line two --new_str x")), TOOLS, "text"), "invalid_arg").detail).toMatch(
-      /^Invalid value for argument `insert_line` of `str_replace_editor`: .*expected number.* \(got "two"\)$/,
-    );
+    expect(
+      expectError(parseAction(reply(fenced("str_replace_editor insert /a --insert_line two --new_str x")), TOOLS, "text"), "invalid_arg")
+        .detail,
+    ).toMatch(/^Invalid value for argument `insert_line` of `str_replace_editor`: .*expected number.* \(got "two"\)$/);
     expect(expectError(parseAction(reply(fenced("str_replace_editor create /a --file_text")), TOOLS, "text"), "invalid_arg").detail).toBe(
       "`--file_text` of `str_replace_editor` needs a value.",
     );
-    expect(expectError(parseAction(reply(fenced("str_replace_editor view --path /a --path /b")), TOOLS, "text"), "invalid_arg").detail).toBe(
-      "`--path` of `str_replace_editor` is given more than once.",
-    );
+    expect(
+      expectError(parseAction(reply(fenced("str_replace_editor view --path /a --path /b")), TOOLS, "text"), "invalid_arg").detail,
+    ).toBe("`--path` of `str_replace_editor` is given more than once.");
     // Named and positional: the name wins its slot, so the positional word is one too many.
     expect(expectError(parseAction(reply(fenced("str_replace_editor view /a --path /b")), TOOLS, "text"), "unexpected_arg").detail).toBe(
       'Unexpected argument(s) for `str_replace_editor`: "/a". Optional arguments are given by name: --name value.',
     );
-    expect(expectError(parseAction(reply(fenced("str_replace_editor create /a --file_text 'it''s")), TOOLS, "text"), "invalid_arg").detail).toBe(
-      "The arguments of `str_replace_editor` could not be split into words: the single quote at \"'s\" is never closed.",
-    );
+    expect(
+      expectError(parseAction(reply(fenced("str_replace_editor create /a --file_text 'it''s")), TOOLS, "text"), "invalid_arg").detail,
+    ).toBe('The arguments of `str_replace_editor` could not be split into words: the single quote at "\'s" is never closed.');
   });
 
   it("answers a reply without a block with SWE-agent's thought_action message", () => {
@@ -440,7 +487,9 @@ describe("text mode", () => {
     expect(expectError(parseAction(reply("Plan:\n\n```bash\nls"), TOOLS, "text"), "missing").detail).toBe(
       "The ``` block that starts on line 3 of your last output is never closed.",
     );
-    expect(expectError(parseAction(reply("```\n\n```"), TOOLS, "text"), "missing").detail).toBe("The last ``` block of your output is empty.");
+    expect(expectError(parseAction(reply("```\n\n```"), TOOLS, "text"), "missing").detail).toBe(
+      "The last ``` block of your output is empty.",
+    );
     // Native tool calls are not read in text mode.
     expectError(parseAction(reply("", [call("bash", '{"command": "ls"}')]), TOOLS, "text"), "missing");
   });
@@ -482,7 +531,9 @@ describe("shellWords", () => {
 describe("xml mode: SWE-agent's xml_function_calling, case for case (reference ยง2)", () => {
   const xml = (content: string, options = {}) => parseAction(reply(content), TOOLS, "xml", { xml: options });
   const fn = (name: string, params: Record<string, string>) =>
-    `<function=${name}>\n${Object.entries(params).map(([k, v]) => `<parameter=${k}>${v}</parameter>`).join("\n")}\n</function>`;
+    `<function=${name}>\n${Object.entries(params)
+      .map(([k, v]) => `<parameter=${k}>${v}</parameter>`)
+      .join("\n")}\n</function>`;
 
   it("runs the first call; the text around it, later calls included, is the thought", () => {
     const content = `Let me look.\n\n${fn("bash", { command: "ls /testbed" })}\nThen this:\n${fn("bash", { command: "pwd" })}`;
@@ -492,19 +543,38 @@ describe("xml mode: SWE-agent's xml_function_calling, case for case (reference ย
   });
 
   it("cleans values as SWE-agent main does: one leading LF, up to two trailing LFs", () => {
-    const cases: Array<[string, string]> = [["\nabc\n", "abc"], ["abc\n\n", "abc"], ["abc\n\n\n", "abc\n"], ["\n\nabc", "\nabc"], ["\n", ""], ["  abc  ", "  abc  "]];
+    const cases: Array<[string, string]> = [
+      ["\nabc\n", "abc"],
+      ["abc\n\n", "abc"],
+      ["abc\n\n\n", "abc\n"],
+      ["\n\nabc", "\nabc"],
+      ["\n", ""],
+      ["  abc  ", "  abc  "],
+    ];
     for (const [written, value] of cases) {
-      expect(expectAction(xml(fn("str_replace_editor", { command: "create", path: "/a", file_text: written }))).action.args.file_text).toBe(value);
+      expect(expectAction(xml(fn("str_replace_editor", { command: "create", path: "/a", file_text: written }))).action.args.file_text).toBe(
+        value,
+      );
     }
     // Block style, as SWE-smith's training data writes old_str/new_str: indentation survives.
-    const block = "<function=str_replace_editor>\n<parameter=command>str_replace</parameter>\n<parameter=path>/a.py</parameter>\n<parameter=old_str>\n    return 1\n</parameter>\n<parameter=new_str>\n    return 2\n</parameter>\n</function>";
-    expect(expectAction(xml(block)).action.args).toEqual({ command: "str_replace", path: "/a.py", old_str: "    return 1", new_str: "    return 2" });
+    const block =
+      "<function=str_replace_editor>\n<parameter=command>str_replace</parameter>\n<parameter=path>/a.py</parameter>\n<parameter=old_str>\n    return 1\n</parameter>\n<parameter=new_str>\n    return 2\n</parameter>\n</function>";
+    expect(expectAction(xml(block)).action.args).toEqual({
+      command: "str_replace",
+      path: "/a.py",
+      old_str: "    return 1",
+      new_str: "    return 2",
+    });
   });
 
   it("maps execute_bash and finish; the name is trimmed, a repeated parameter keeps its last value", () => {
-    expect(expectAction(xml("<function=execute_bash>\n<parameter=command>\necho hi\n</parameter>\n</function>")).action.args).toEqual({ command: "echo hi" });
+    expect(expectAction(xml("<function=execute_bash>\n<parameter=command>\necho hi\n</parameter>\n</function>")).action.args).toEqual({
+      command: "echo hi",
+    });
     expect(expectAction(xml("<function=finish>\n</function>")).action.name).toBe("submit");
-    expect(expectAction(xml("<function= bash >\n<parameter=command>a</parameter><parameter=command>b</parameter>\n</function>")).action.args).toEqual({ command: "b" });
+    expect(
+      expectAction(xml("<function= bash >\n<parameter=command>a</parameter><parameter=command>b</parameter>\n</function>")).action.args,
+    ).toEqual({ command: "b" });
   });
 
   it("gives SWE-agent's format errors in its one-line template (double period included)", () => {
@@ -515,7 +585,11 @@ describe("xml mode: SWE-agent's xml_function_calling, case for case (reference ย
       [fn("python", { code: "1" }), "unknown_tool", "Command 'python' not found in list of available commands."],
       [fn("str_replace_editor", { path: "/a" }), "missing_arg", "Required argument(s) missing: command"],
       [fn("submit", { message: "done" }), "unexpected_arg", "Unexpected argument(s): message"],
-      [fn("str_replace_editor", { command: "view", path: "/a", view_range: "[10, -1]" }), "invalid_arg", "view_range must be in the format [<start>, <end>], got [10, -1]."],
+      [
+        fn("str_replace_editor", { command: "view", path: "/a", view_range: "[10, -1]" }),
+        "invalid_arg",
+        "view_range must be in the format [<start>, <end>], got [10, -1].",
+      ],
     ];
     for (const [content, code, detail] of cases) {
       const error = expectError(xml(content), code);
@@ -523,7 +597,9 @@ describe("xml mode: SWE-agent's xml_function_calling, case for case (reference ย
       expect(error.message).toBe(`Your action could not be parsed properly: ${detail}.\n`);
     }
     // Where SWE-agent would crash (exit_error), a format error instead.
-    expect(expectError(xml(fn("str_replace_editor", { command: "view", path: "/a", view_range: "[1,2] x" })), "invalid_json").detail).toContain("view_range");
+    expect(
+      expectError(xml(fn("str_replace_editor", { command: "view", path: "/a", view_range: "[1,2] x" })), "invalid_json").detail,
+    ).toContain("view_range");
   });
 
   it("lets a wrong value through to the tool, as SWE-agent does (an observation, not a format error)", () => {

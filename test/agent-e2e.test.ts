@@ -20,7 +20,18 @@ const episode = (row: TaskRow, patch: string) => suite.episode(row, patch);
 const serve = suite.serve;
 
 async function evalWith(server: FakeOpenAI, runId: string, extra: string[] = []) {
-  const result = await runCli(["eval", "--model-url", server.url, "--run-id", runId, "--results", suite.results, "--workers", "3", ...extra]);
+  const result = await runCli([
+    "eval",
+    "--model-url",
+    server.url,
+    "--run-id",
+    runId,
+    "--results",
+    suite.results,
+    "--workers",
+    "3",
+    ...extra,
+  ]);
   expect(result.code, result.stderr + result.stdout).toBe(0);
   return JSON.parse(readFileSync(join(suite.results, runId, "report.json"), "utf8"));
 }
@@ -52,14 +63,20 @@ describe("bottega eval --model-url with a scripted model", () => {
       // The agent's patch is the gold fix, byte for byte, since it made exactly those edits.
       expect(t.patch).toBe(row.patch);
     }
-    const predictions = readFileSync(join(suite.results, "tools", "predictions.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l));
+    const predictions = readFileSync(join(suite.results, "tools", "predictions.jsonl"), "utf8")
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l));
     expect(predictions.map((p) => p.instance_id).sort()).toEqual(ids());
     expect(predictions[0].model_name_or_path).toBe("fake-model");
 
     // The fine-tuning export holds each conversation exactly as the model saw it.
     const exported = await runCli(["export", "--run-id", "tools", "--results", suite.results, "--resolved-only"]);
     expect(exported.code, exported.stderr).toBe(0);
-    const records = readFileSync(join(suite.results, "tools", "export.chat.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l));
+    const records = readFileSync(join(suite.results, "tools", "export.chat.jsonl"), "utf8")
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l));
     expect(records.map((r) => r.instance_id).sort()).toEqual(ids());
     for (const record of records) {
       const requests = server.chatRequests(record.instance_id);
@@ -74,11 +91,31 @@ describe("bottega eval --model-url with a scripted model", () => {
   it("bottega run writes predictions only; eval --predictions grades them", async () => {
     const two = suite.rows.slice(0, 2);
     const server = await serve(two.map((row) => episodeConversation(episode(row, row.patch), row.problem_statement)));
-    const ran = await runCli(["run", "--model-url", server.url, "--run-id", "agent-only", "--results", suite.results, "--instances", two.map((r) => r.instance_id).join(",")]);
+    const ran = await runCli([
+      "run",
+      "--model-url",
+      server.url,
+      "--run-id",
+      "agent-only",
+      "--results",
+      suite.results,
+      "--instances",
+      two.map((r) => r.instance_id).join(","),
+    ]);
     expect(ran.code, ran.stderr).toBe(0);
     expect(ran.stdout).not.toContain("grade ");
     const predictions = join(suite.results, "agent-only", "predictions.jsonl");
-    const graded = await runCli(["eval", "--predictions", predictions, "--run-id", "graded-later", "--results", suite.results, "--instances", two.map((r) => r.instance_id).join(",")]);
+    const graded = await runCli([
+      "eval",
+      "--predictions",
+      predictions,
+      "--run-id",
+      "graded-later",
+      "--results",
+      suite.results,
+      "--instances",
+      two.map((r) => r.instance_id).join(","),
+    ]);
     expect(graded.code, graded.stderr).toBe(0);
     const report = JSON.parse(readFileSync(join(suite.results, "graded-later", "report.json"), "utf8"));
     expect(report.resolved_ids).toEqual(two.map((r) => r.instance_id).sort());
@@ -96,7 +133,12 @@ describe("bottega eval --model-url with a scripted model", () => {
 
   it("grades a scripted wrong fix unresolved", async () => {
     const server = await serve(
-      suite.rows.map((row) => episodeConversation(episode(row, readFileSync(join(FIXTURES_DIR, "wrong", `${row.instance_id}.diff`), "utf8")), row.problem_statement)),
+      suite.rows.map((row) =>
+        episodeConversation(
+          episode(row, readFileSync(join(FIXTURES_DIR, "wrong", `${row.instance_id}.diff`), "utf8")),
+          row.problem_statement,
+        ),
+      ),
     );
     const report = await evalWith(server, "wrong");
     expect(report.unresolved_ids).toEqual(ids());
@@ -111,7 +153,7 @@ describe("bottega eval --model-url with a scripted model", () => {
         match: row.problem_statement,
         turns: [
           toolCalls({ name: "bash", arguments: '{"command": "ls -la' }),
-          { type: "reply", content: "Let me try again.\n<tool_call>\n{\"name\": \"bash\", \"arguments\": {\"command\": \"ls\"}}\n</tool_call>" },
+          { type: "reply", content: 'Let me try again.\n<tool_call>\n{"name": "bash", "arguments": {"command": "ls"}}\n</tool_call>' },
           toolCalls({ name: "str_replace_editor", arguments: { command: "view" } }),
           ...good.map(replayTurn),
         ],
@@ -153,7 +195,11 @@ describe("bottega eval --model-url with a scripted model", () => {
   it("ends episodes at the format-error and step limits, salvaging what was done", async () => {
     const [a, b] = [suite.rows[1]!, suite.rows[0]!]; // b: calc-1, whose fix is one str_replace
     const server = await serve([
-      { name: a.instance_id, match: a.problem_statement, turns: [1, 2, 3].map(() => ({ type: "reply" as const, content: "I will just think out loud." })) },
+      {
+        name: a.instance_id,
+        match: a.problem_statement,
+        turns: [1, 2, 3].map(() => ({ type: "reply" as const, content: "I will just think out loud." })),
+      },
       episodeConversation(episode(b, b.patch), b.problem_statement),
     ]);
     // b's episode makes its one edit at step 4 (explore, view, test, edit), then would go on.
@@ -166,7 +212,11 @@ describe("bottega eval --model-url with a scripted model", () => {
     expect(tb.exit_status).toBe("exit_step_limit");
     expect(tb.steps).toHaveLength(4);
     expect(tb.patch).toBe(b.patch);
-    expect(tb.config).toMatchObject({ agent: { step_limit: 4 }, profile: "swe-agent", model: { base_url: server.url, sampling: { temperature: 0 } } });
+    expect(tb.config).toMatchObject({
+      agent: { step_limit: 4 },
+      profile: "swe-agent",
+      model: { base_url: server.url, sampling: { temperature: 0 } },
+    });
     expect(tb.config.model).not.toHaveProperty("api_key"); // never written to disk
     expect(report.empty_patch_ids).toEqual([a.instance_id]);
     expect(report.resolved_ids).toEqual([b.instance_id]);

@@ -53,7 +53,12 @@ describe.skipIf(!root)("agent networks", () => {
     backend = await openSandboxBackend("docker", { runId, network: { agent: "allowlist" }, agent: { allowHosts: ["127.0.0.1"] } });
     const sandbox = await backend.create({ image: BASE_IMAGE, role: "agent" });
     const result = await sandbox.exec(probe(upstreamPort + 1), { timeoutMs: 60_000 });
-    const lines = Object.fromEntries(result.output.trim().split("\n").map((line) => [line.split(" ")[0], line.slice(line.indexOf(" ") + 1)]));
+    const lines = Object.fromEntries(
+      result.output
+        .trim()
+        .split("\n")
+        .map((line) => [line.split(" ")[0], line.slice(line.indexOf(" ") + 1)]),
+    );
     expect(lines.allowed, result.output).toBe("ok index page");
     expect(lines["metadata-via-proxy"]).toBe("refused 403");
     expect(lines["other-via-proxy"]).toBe("refused 403");
@@ -62,7 +67,11 @@ describe.skipIf(!root)("agent networks", () => {
     expect(lines["host-port"]).toBe("dropped");
     await backend.removeAll();
     // The network and its firewall rules go with the run.
-    expect(execFileSync("docker", ["network", "ls", "-q", "--filter", `label=bottega.run=${runId}`]).toString().trim()).toBe("");
+    expect(
+      execFileSync("docker", ["network", "ls", "-q", "--filter", `label=bottega.run=${runId}`])
+        .toString()
+        .trim(),
+    ).toBe("");
     expect(execFileSync("iptables", ["-S", "INPUT"]).toString()).not.toContain(`bottega`);
   });
 

@@ -57,14 +57,25 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 describe("command lines as SWE-agent builds them", () => {
   it("reproduces the reference's measured editor lines (signature order, empty slots, quoting, argument_format)", () => {
     // XML mode: every value a string except view_range, which the parser has made a list.
-    expect(commandLine(editor, { command: "view", path: "/testbed/a.py", view_range: [10, 20] })).toBe("str_replace_editor view /testbed/a.py  --view_range 10 20");
-    expect(commandLine(editor, { command: "str_replace", path: "/testbed/a.py", old_str: "    def f(x):\n        return 1", new_str: "    def f(x):\n        return 2" })).toBe(
+    expect(commandLine(editor, { command: "view", path: "/testbed/a.py", view_range: [10, 20] })).toBe(
+      "str_replace_editor view /testbed/a.py  --view_range 10 20",
+    );
+    expect(
+      commandLine(editor, {
+        command: "str_replace",
+        path: "/testbed/a.py",
+        old_str: "    def f(x):\n        return 1",
+        new_str: "    def f(x):\n        return 2",
+      }),
+    ).toBe(
       "str_replace_editor str_replace /testbed/a.py   --old_str '    def f(x):\n        return 1' --new_str '    def f(x):\n        return 2'",
     );
     expect(commandLine(editor, { command: "create", path: "/testbed/new file.py", file_text: "print('hi')\n" })).toBe(
       `str_replace_editor create '/testbed/new file.py' --file_text 'print('"'"'hi'"'"')\n'`,
     );
-    expect(commandLine(editor, { command: "insert", path: "/testbed/a.py", new_str: "x = 1", insert_line: "3" })).toBe("str_replace_editor insert /testbed/a.py    --new_str 'x = 1' --insert_line 3");
+    expect(commandLine(editor, { command: "insert", path: "/testbed/a.py", new_str: "x = 1", insert_line: "3" })).toBe(
+      "str_replace_editor insert /testbed/a.py    --new_str 'x = 1' --insert_line 3",
+    );
   });
 
   it("runs bash's command as written (stripped, never quoted) and submit as its name", () => {
@@ -73,7 +84,9 @@ describe("command lines as SWE-agent builds them", () => {
   });
 
   it("renders native tool-call values as Python would: ints bare, lists as repr unless joined, null as nothing", () => {
-    expect(commandLine(editor, { command: "insert", path: "/p", new_str: "y", insert_line: 7 })).toBe("str_replace_editor insert /p    --new_str y --insert_line 7");
+    expect(commandLine(editor, { command: "insert", path: "/p", new_str: "y", insert_line: 7 })).toBe(
+      "str_replace_editor insert /p    --new_str y --insert_line 7",
+    );
     expect(commandLine(tally, { label: "sums", numbers: [1, 2, 30], mode: "count" })).toBe("tally sums --numbers 1 2 30 --mode count");
     expect(commandLine(tally, { label: "it's", numbers: null })).toBe(`tally 'it'"'"'s' --numbers`);
     expect(pythonRepr(["a", 1, true, null, { k: "v's" }])).toBe(`['a', 1, True, None, {'k': "v's"}]`);
@@ -83,12 +96,18 @@ describe("command lines as SWE-agent builds them", () => {
     const action = commandLine(noteWrite, { path: "/tmp/note.txt", text: "first line\n  it's indented\n" });
     expect(action).toBe("note_write /tmp/note.txt\nfirst line\n  it's indented\n\nend_of_note");
     const commands = [BASH_COMMAND, noteWrite, tally];
-    expect(guardMultilineInput(action, commands)).toBe("note_write /tmp/note.txt << 'end_of_note'\nfirst line\n  it's indented\n\nend_of_note");
+    expect(guardMultilineInput(action, commands)).toBe(
+      "note_write /tmp/note.txt << 'end_of_note'\nfirst line\n  it's indented\n\nend_of_note",
+    );
     // Already guarded, or no multi-line tool in the line: unchanged.
-    expect(guardMultilineInput("note_write /x << 'end_of_note'\na\nend_of_note", commands)).toBe("note_write /x << 'end_of_note'\na\nend_of_note");
+    expect(guardMultilineInput("note_write /x << 'end_of_note'\na\nend_of_note", commands)).toBe(
+      "note_write /x << 'end_of_note'\na\nend_of_note",
+    );
     expect(guardMultilineInput("tally a --numbers 1", commands)).toBe("tally a --numbers 1");
     // A bash action may hold a multi-line call after other lines: SWE-agent's slicing applies.
-    expect(guardMultilineInput("cd /tmp\nnote_write /x\nbody\nend_of_note", commands)).toBe("cd /tmp\n\nte /x << 'end_of_note'\nbody\nend_of_note");
+    expect(guardMultilineInput("cd /tmp\nnote_write /x\nbody\nend_of_note", commands)).toBe(
+      "cd /tmp\n\nte /x << 'end_of_note'\nbody\nend_of_note",
+    );
   });
 
   it("refuses what SWE-agent's default filter refuses, with its message", () => {
@@ -100,7 +119,11 @@ describe("command lines as SWE-agent builds them", () => {
   });
 
   it("exports variables and writes the registry as SWE-agent does", () => {
-    expect(exportLine({ USE_FILEMAP: "true", N: 3, FLAG: true, MSG: "it's" })).toBe(`export USE_FILEMAP=true && export N=3 && export FLAG=True && export MSG='it'"'"'s'`);
-    expect(pythonJsonDumps({ USE_FILEMAP: "true", SUBMIT_REVIEW_MESSAGES: ["é {{diff}}"], n: 0 })).toBe('{"USE_FILEMAP": "true", "SUBMIT_REVIEW_MESSAGES": ["\\u00e9 {{diff}}"], "n": 0}');
+    expect(exportLine({ USE_FILEMAP: "true", N: 3, FLAG: true, MSG: "it's" })).toBe(
+      `export USE_FILEMAP=true && export N=3 && export FLAG=True && export MSG='it'"'"'s'`,
+    );
+    expect(pythonJsonDumps({ USE_FILEMAP: "true", SUBMIT_REVIEW_MESSAGES: ["é {{diff}}"], n: 0 })).toBe(
+      '{"USE_FILEMAP": "true", "SUBMIT_REVIEW_MESSAGES": ["\\u00e9 {{diff}}"], "n": 0}',
+    );
   });
 });

@@ -133,7 +133,9 @@ describe("loadBundle", () => {
   it("names the path of a missing folder, a missing config.yaml and a file that is not YAML", () => {
     expect(errorOf(() => loadBundle(path.join(dir, "nope"))).message).toBe(`${path.join(dir, "nope")}: the bundle folder does not exist`);
     mkdirSync(path.join(dir, "empty"));
-    expect(errorOf(() => loadBundle(path.join(dir, "empty"))).message).toBe(`${path.join(dir, "empty", "config.yaml")}: the bundle has no config.yaml`);
+    expect(errorOf(() => loadBundle(path.join(dir, "empty"))).message).toBe(
+      `${path.join(dir, "empty", "config.yaml")}: the bundle has no config.yaml`,
+    );
     expect(errorOf(() => loadBundle(bundleWith("tools: [unclosed", "bad"))).message).toMatch(/config\.yaml: not valid YAML/);
   });
 
@@ -154,7 +156,11 @@ describe("loadBundleSet", () => {
 
   it("names the bundle and the path when the checkout lacks a bundle", () => {
     expect(() => loadBundleSet(CHECKOUT, [{ path: "tools/probe" }, { path: "tools/edit_anthropic" }])).toThrow(
-      new BundleSetError("tools/edit_anthropic", path.join(CHECKOUT, "tools/edit_anthropic"), `the checkout ${CHECKOUT} has no such bundle folder`),
+      new BundleSetError(
+        "tools/edit_anthropic",
+        path.join(CHECKOUT, "tools/edit_anthropic"),
+        `the checkout ${CHECKOUT} has no such bundle folder`,
+      ),
     );
     expect(() => loadBundleSet(CHECKOUT, [{ path: "tools" }])).toThrow(/bundle tools \(.*\/tools\): the folder has no config.yaml/);
   });
@@ -163,7 +169,9 @@ describe("loadBundleSet", () => {
     const a = bundleWith("tools:\n  bash: {docstring: d, signature: bash}\n", "a");
     expect(() => loadBundleSet(dir, [{ path: a }])).toThrow(/the tool bash is already defined by <builtin>/);
     expect(loadBundleSet(dir, [{ path: a }], { enableBashTool: false }).commands.map((c) => c.name)).toEqual(["bash"]);
-    expect(() => loadBundleSet(CHECKOUT, [{ path: "tools/probe" }, { path: "tools/probe" }])).toThrow(/the tool note_write is already defined by/);
+    expect(() => loadBundleSet(CHECKOUT, [{ path: "tools/probe" }, { path: "tools/probe" }])).toThrow(
+      /the tool note_write is already defined by/,
+    );
   });
 });
 
@@ -172,7 +180,13 @@ describe("bundleObservations", () => {
     const { bundleObservations } = await import("../scaffold/bundles/observation-mode.ts");
     const { mode, set } = bundleObservations({ checkout: CHECKOUT, bundles: [{ path: "tools/probe" }], registryVariables: { STAGE: 1 } });
     expect(set.commands.map((c) => c.name)).toEqual(["note_write", "tally"]);
-    expect(mode).toMatchObject({ kind: "bundles", checkout: CHECKOUT, bundles: [{ path: "tools/probe", hidden_tools: [] }], env_variables: null, registry_variables: { STAGE: 1 } });
+    expect(mode).toMatchObject({
+      kind: "bundles",
+      checkout: CHECKOUT,
+      bundles: [{ path: "tools/probe", hidden_tools: [] }],
+      env_variables: null,
+      registry_variables: { STAGE: 1 },
+    });
     // The test checkout sits in Bottega's own repository, so its commit is Bottega's HEAD.
     expect(mode.commit).toMatch(/^[0-9a-f]{40}$/);
     expect(typeof mode.dirty).toBe("boolean");

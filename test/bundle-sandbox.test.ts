@@ -16,7 +16,12 @@ const CHECKOUT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "bun
 const boxes: DockerSandbox[] = [];
 const shells: ShellSession[] = [];
 async function freshSandbox(): Promise<{ box: DockerSandbox; shell: ShellSession; context: ToolContext }> {
-  const box = await DockerSandbox.create(await connectDocker(), { image: BASE_IMAGE, network: "none", pidsLimit: 256, labels: { [LABELS.run]: "test-bundle-sandbox" } });
+  const box = await DockerSandbox.create(await connectDocker(), {
+    image: BASE_IMAGE,
+    network: "none",
+    pidsLimit: 256,
+    labels: { [LABELS.run]: "test-bundle-sandbox" },
+  });
   boxes.push(box);
   await box.exec("mkdir -p /testbed");
   const shell = await box.openShell({ init: ["cd /testbed"] });
@@ -44,9 +49,15 @@ describe("a user's bundle installed and run in the sandbox", () => {
   });
 
   it("uploads the bundle, puts bin/ on PATH, sources install.sh in the agent's shell and exports the variables", async () => {
-    expect((await env.box.exec("ls -l /root/tools/probe/bin | awk 'NR>1 {print $1, $NF}'")).output).toBe("-rwxr-xr-x _probe_state\n-rwxr-xr-x note_write\n-rwxr-xr-x tally\n");
-    const shellView = await env.shell.run('echo "$PATH|$PROBE_HOME|$PROBE_BANNER|$PROBE_FLAG|$LANG|$(pwd)"; printf %s "$PROBLEM_STATEMENT"');
-    expect(shellView.output).toMatch(/^\/root\/tools\/probe\/bin:[^|]+\|\/root\/tools\/probe\|probe bundle ready\|True\|C\.UTF-8\|\/testbed\nFix the 'tally'\nbug\.$/);
+    expect((await env.box.exec("ls -l /root/tools/probe/bin | awk 'NR>1 {print $1, $NF}'")).output).toBe(
+      "-rwxr-xr-x _probe_state\n-rwxr-xr-x note_write\n-rwxr-xr-x tally\n",
+    );
+    const shellView = await env.shell.run(
+      'echo "$PATH|$PROBE_HOME|$PROBE_BANNER|$PROBE_FLAG|$LANG|$(pwd)"; printf %s "$PROBLEM_STATEMENT"',
+    );
+    expect(shellView.output).toMatch(
+      /^\/root\/tools\/probe\/bin:[^|]+\|\/root\/tools\/probe\|probe bundle ready\|True\|C\.UTF-8\|\/testbed\nFix the 'tally'\nbug\.$/,
+    );
     expect((await env.shell.run('printf %s "$ROOT"')).output).toBe("/testbed");
     expect((await env.box.readFile("/root/.swe-agent-env")).toString()).toBe('{"USE_FILEMAP": "true", "STAGE": 0}');
     expect((await env.box.readFile("/root/.probe_installed")).toString()).toBe("installed\n");

@@ -54,8 +54,22 @@ function conversation(): Conversation {
 async function evalWith(server: FakeOpenAI, runId: string, bundles: string[] | null) {
   const choice = bundles ? ["--swe-agent-bundles", bundles.join(",")] : [];
   return runCli([
-    "eval", "--model-url", server.url, "--run-id", runId, "--results", suite.results, "--instances", ID,
-    "--action-format", "tools", "--templates", TEMPLATES, "--swe-agent-root", CHECKOUT, ...choice,
+    "eval",
+    "--model-url",
+    server.url,
+    "--run-id",
+    runId,
+    "--results",
+    suite.results,
+    "--instances",
+    ID,
+    "--action-format",
+    "tools",
+    "--templates",
+    TEMPLATES,
+    "--swe-agent-root",
+    CHECKOUT,
+    ...choice,
   ]);
 }
 
@@ -80,7 +94,10 @@ describe("bottega eval --swe-agent-root: the checkout's bundles in the container
   });
 
   it("declares the bundles' tools from their config.yaml as SWE-agent does, and shows the first state in the task message", () => {
-    const first = server.chatRequests(ID)[0]!.body as { messages: Array<{ role: string; content: string }>; tools: Array<{ function: { name: string } }> };
+    const first = server.chatRequests(ID)[0]!.body as {
+      messages: Array<{ role: string; content: string }>;
+      tools: Array<{ function: { name: string } }>;
+    };
     expect(first.tools.map((t) => t.function.name)).toEqual(["bash", "note_write", "tally", "submit"]);
     expect(first.tools[2]).toEqual({
       type: "function",
@@ -98,8 +115,17 @@ describe("bottega eval --swe-agent-root: the checkout's bundles in the container
         },
       },
     });
-    expect(first.tools[3]).toEqual({ type: "function", function: { name: "submit", description: "Hands in every change made in the repository and ends the task.", parameters: { type: "object" } } });
-    expect(first.messages[1]!.content).toBe(`<uploaded_files>\n/testbed\n</uploaded_files>\n<pr_description>\n${row.problem_statement}\n</pr_description>`);
+    expect(first.tools[3]).toEqual({
+      type: "function",
+      function: {
+        name: "submit",
+        description: "Hands in every change made in the repository and ends the task.",
+        parameters: { type: "object" },
+      },
+    });
+    expect(first.messages[1]!.content).toBe(
+      `<uploaded_files>\n/testbed\n</uploaded_files>\n<pr_description>\n${row.problem_statement}\n</pr_description>`,
+    );
   });
 
   it("runs SWE-agent's command lines; observations are exactly what the executables printed; the state is read after each step", () => {
@@ -113,7 +139,9 @@ describe("bottega eval --swe-agent-root: the checkout's bundles in the container
       "submit",
     ]);
     expect(steps[0]!.observation).toBe("[it's] sum of 2 number(s) = 9\n  args: <4> <5>");
-    expect(steps[1]!.observation).toBe(`probe bundle ready: wrote ${Buffer.byteLength(fixedFile().content)} bytes to ${fixedFile().path}\n`);
+    expect(steps[1]!.observation).toBe(
+      `probe bundle ready: wrote ${Buffer.byteLength(fixedFile().content)} bytes to ${fixedFile().path}\n`,
+    );
     expect(steps[2]!.observation).toBe("moved");
     expect(steps[3]!.observation).toBe("");
     // State: 1 after the install, then one more per step.
@@ -126,7 +154,10 @@ describe("bottega eval --swe-agent-root: the checkout's bundles in the container
     ]);
     // ... and fills the next-step templates the model is sent.
     const requests = server.chatRequests(ID).map((r) => (r.body as { messages: Array<{ role: string; content: string }> }).messages);
-    expect(requests[1]!.at(-1)).toMatchObject({ role: "tool", content: "OBSERVATION:\n[it's] sum of 2 number(s) = 9\n  args: <4> <5>\n[state: /testbed #2]" });
+    expect(requests[1]!.at(-1)).toMatchObject({
+      role: "tool",
+      content: "OBSERVATION:\n[it's] sum of 2 number(s) = 9\n  args: <4> <5>\n[state: /testbed #2]",
+    });
     expect(requests[3]!.at(-1)).toMatchObject({ role: "tool", content: "OBSERVATION:\nmoved\n[state: /tmp #4]" });
     expect(requests[4]!.at(-1)).toMatchObject({ role: "tool", content: "(no output) [state: /tmp #5]" });
   });
@@ -144,7 +175,9 @@ describe("a config whose bundles cannot be used stops before the run starts", ()
     const server = await suite.serve([conversation()]);
     const result = await evalWith(server, "bundles-broken", ["tools/probe", "tools/probe_broken", "tools/submit"]);
     expect(result.code).toBe(2);
-    expect(result.stderr).toContain(`bundle probe_broken (${join(CHECKOUT, "tools/probe_broken")}): install.sh (exit code 1) failed:\nprobe_broken: the build step failed on purpose`);
+    expect(result.stderr).toContain(
+      `bundle probe_broken (${join(CHECKOUT, "tools/probe_broken")}): install.sh (exit code 1) failed:\nprobe_broken: the build step failed on purpose`,
+    );
     expect(server.chatRequests(ID)).toHaveLength(0);
     expect(existsSync(join(suite.results, "bundles-broken", "trajectories", `${ID}.json`))).toBe(false);
   });
@@ -154,7 +187,9 @@ describe("a config whose bundles cannot be used stops before the run starts", ()
     // SWE-smith's bundles by default: the test checkout has no tools/registry.
     const result = await evalWith(server, "bundles-missing", null);
     expect(result.code).toBe(2);
-    expect(result.stderr).toContain(`--swe-agent-root: bundle tools/registry (${join(CHECKOUT, "tools/registry")}): the checkout ${CHECKOUT} has no such bundle folder`);
+    expect(result.stderr).toContain(
+      `--swe-agent-root: bundle tools/registry (${join(CHECKOUT, "tools/registry")}): the checkout ${CHECKOUT} has no such bundle folder`,
+    );
     expect(server.chatRequests(ID)).toHaveLength(0);
   });
 });

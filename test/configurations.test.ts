@@ -43,7 +43,12 @@ describe("the bundled configurations", () => {
 
   it("tools: today's native-call setup, one flag away", () => {
     const c = loadConfiguration("tools");
-    expect(c.agent).toMatchObject({ actionFormat: "tools", formatErrorTurns: "kept", stepLimit: 100, historyProcessors: [{ type: "default" }] });
+    expect(c.agent).toMatchObject({
+      actionFormat: "tools",
+      formatErrorTurns: "kept",
+      stepLimit: 100,
+      historyProcessors: [{ type: "default" }],
+    });
     expect(c.reviewOnSubmit).toBe(true);
     expect(c.sampling).toEqual({ temperature: 0, topP: 1, maxTokens: 4096, seed: 0 });
   });
@@ -52,8 +57,15 @@ describe("the bundled configurations", () => {
 describe("SWE-agent config files", () => {
   const base = () => ({
     agent: {
-      templates: { system_template: "sys {{command_docs}}", instance_template: "{{problem_statement}}", next_step_template: "Obs: {{observation}}" },
-      tools: { bundles: [{ path: "tools/registry" }, { path: "tools/edit_anthropic" }, { path: "tools/review_on_submit_m" }], parse_function: { type: "xml_function_calling" } },
+      templates: {
+        system_template: "sys {{command_docs}}",
+        instance_template: "{{problem_statement}}",
+        next_step_template: "Obs: {{observation}}",
+      },
+      tools: {
+        bundles: [{ path: "tools/registry" }, { path: "tools/edit_anthropic" }, { path: "tools/review_on_submit_m" }],
+        parse_function: { type: "xml_function_calling" },
+      },
       model: { name: "x", completion_kwargs: { max_tokens: 512, top_k: 20 } },
     },
   });
@@ -96,10 +108,21 @@ describe("SWE-agent config files", () => {
     mkdirSync(join(root, "config"));
     for (const bundle of ["registry", "edit_anthropic", "submit"]) mkdirSync(join(root, "tools", bundle), { recursive: true });
     writeFileSync(join(root, "tools", "registry", "config.yaml"), "tools: {}\n");
-    writeFileSync(join(root, "tools", "submit", "config.yaml"), stringifyYaml({ tools: { submit: { signature: "submit", docstring: "their submit words", arguments: [] } } }));
+    writeFileSync(
+      join(root, "tools", "submit", "config.yaml"),
+      stringifyYaml({ tools: { submit: { signature: "submit", docstring: "their submit words", arguments: [] } } }),
+    );
     writeFileSync(
       join(root, "tools", "edit_anthropic", "config.yaml"),
-      stringifyYaml({ tools: { str_replace_editor: { signature: "str_replace_editor <command> <path>", docstring: "their editor words", arguments: [{ name: "command", type: "string", description: "their command words", required: true }] } } }),
+      stringifyYaml({
+        tools: {
+          str_replace_editor: {
+            signature: "str_replace_editor <command> <path>",
+            docstring: "their editor words",
+            arguments: [{ name: "command", type: "string", description: "their command words", required: true }],
+          },
+        },
+      }),
     );
     const file = join(root, "config", "mine.yaml");
     const yaml = base();
@@ -113,7 +136,13 @@ describe("SWE-agent config files", () => {
 
 describe("templates, docs and history processing", () => {
   it("renders Jinja as SWE-agent's templates use it", () => {
-    expect(renderJinja("{{a[:3]}}|{{ b | join(' ') }}|{% if c == \"x\" %}yes{% else %}no{% endif %}|{{missing}}\n", { a: "abcdef", b: [1, 2], c: "x" })).toBe("abc|1 2|yes|");
+    expect(
+      renderJinja("{{a[:3]}}|{{ b | join(' ') }}|{% if c == \"x\" %}yes{% else %}no{% endif %}|{{missing}}\n", {
+        a: "abcdef",
+        b: [1, 2],
+        c: "x",
+      }),
+    ).toBe("abc|1 2|yes|");
     expect(renderJinja("{%- if not e -%}\n  empty\n{%- endif %}", { e: "" })).toBe("empty");
     expect(() => renderJinja("{% macro m() %}{% endmacro %}", {}, "t")).toThrow(/template t: unsupported statement/);
   });
@@ -129,10 +158,14 @@ describe("templates, docs and history processing", () => {
 
   it("documents tools in SWE-agent's command_docs layout and SWE-smith's function list", () => {
     const docs = commandDocsOfTools(tools);
-    expect(renderCommandDocs(docs)).toMatch(/^bash:\n {2}docstring: runs the given command directly in bash\n {2}signature: <command>\n {2}arguments:\n {4}- command \(string\) \[required\]: /);
+    expect(renderCommandDocs(docs)).toMatch(
+      /^bash:\n {2}docstring: runs the given command directly in bash\n {2}signature: <command>\n {2}arguments:\n {4}- command \(string\) \[required\]: /,
+    );
     const xml = renderXmlFunctionDocs(docs);
     expect(xml).toMatch(/^---- BEGIN FUNCTION #1: bash ----\nDescription: /);
-    expect(xml).toContain("---- BEGIN FUNCTION #3: submit ----\nDescription: submits the current file changes as the solution to the task\nNo parameters are required for this function.\n---- END FUNCTION #3 ----");
+    expect(xml).toContain(
+      "---- BEGIN FUNCTION #3: submit ----\nDescription: submits the current file changes as the solution to the task\nNo parameters are required for this function.\n---- END FUNCTION #3 ----",
+    );
     expect(xml).toContain("Allowed values: [`view`, `create`, `str_replace`, `insert`, `undo_edit`]");
   });
 
@@ -145,13 +178,30 @@ describe("templates, docs and history processing", () => {
         { role: "user", content: `OBSERVATION:\no${i}\nline` },
       ]),
     ].map((message) => ({ message: message as never, observation: message.role === "user" }));
-    const out = processHistory(history, [{ type: "last_n_observations", n: 2, polling: 1, always_remove_output_for_tags: [], always_keep_output_for_tags: [] }]);
-    expect(out.map((m) => m.content)).toEqual(["s", "task", "a1", "Old environment output: (3 lines omitted)", "a2", "Old environment output: (3 lines omitted)", "a3", "OBSERVATION:\no3\nline", "a4", "OBSERVATION:\no4\nline"]);
-    const polled = processHistory(history, [{ type: "last_n_observations", n: 2, polling: 3, always_remove_output_for_tags: [], always_keep_output_for_tags: [] }]);
+    const out = processHistory(history, [
+      { type: "last_n_observations", n: 2, polling: 1, always_remove_output_for_tags: [], always_keep_output_for_tags: [] },
+    ]);
+    expect(out.map((m) => m.content)).toEqual([
+      "s",
+      "task",
+      "a1",
+      "Old environment output: (3 lines omitted)",
+      "a2",
+      "Old environment output: (3 lines omitted)",
+      "a3",
+      "OBSERVATION:\no3\nline",
+      "a4",
+      "OBSERVATION:\no4\nline",
+    ]);
+    const polled = processHistory(history, [
+      { type: "last_n_observations", n: 2, polling: 3, always_remove_output_for_tags: [], always_keep_output_for_tags: [] },
+    ]);
     expect(polled.filter((m) => String(m.content).startsWith("Old")).length).toBe(0); // 5 observations: floor(5/3)*3 - 2 = 1 → nothing
   });
 
   it("the configs folder holds SWE-agent YAML files", () => {
-    expect(readFileSync(join(PROJECT_ROOT, "configs", "davinci-dev.yaml"), "utf8")).toContain("parse_function:\n      type: xml_function_calling");
+    expect(readFileSync(join(PROJECT_ROOT, "configs", "davinci-dev.yaml"), "utf8")).toContain(
+      "parse_function:\n      type: xml_function_calling",
+    );
   });
 });

@@ -22,7 +22,15 @@ const LIVE_RUN = [
   at(60, { type: "graded", instance_id: "A", resolved: true }),
   at(62, { type: "phase_started", instance_id: "C", phase: "pull" }),
   at(64, { type: "pull_progress", instance_id: "C", current: 25, total: 100 }),
-  at(65, { type: "error", instance_id: "C", phase: "pull", category: "infrastructure", kind: "engine", message: "socket hang up", retrying: true }),
+  at(65, {
+    type: "error",
+    instance_id: "C",
+    phase: "pull",
+    category: "infrastructure",
+    kind: "engine",
+    message: "socket hang up",
+    retrying: true,
+  }),
   at(66, { type: "phase_started", instance_id: "C", phase: "pull" }),
 ];
 
@@ -73,7 +81,15 @@ describe("Dashboard", () => {
       at(10, { type: "graded", instance_id: "A", resolved: false }),
       at(1000, { type: "run_started", run_id: "r2", total: 3, todo: 2 }),
       at(1000, { type: "skipped", instance_id: "A", reason: "already graded" }),
-      at(1010, { type: "error", instance_id: "B", phase: "grade", category: "evaluation", kind: "patch_failed", message: "no hunk applied", retrying: false }),
+      at(1010, {
+        type: "error",
+        instance_id: "B",
+        phase: "grade",
+        category: "evaluation",
+        kind: "patch_failed",
+        message: "no hunk applied",
+        retrying: false,
+      }),
     ];
     for (const event of events) tally.add(event);
     const app = render(<Dashboard tally={tally} now={clock(1020)} stopping />);
@@ -107,7 +123,8 @@ describe("Dashboard", () => {
   it("keeps the worker table short on a big machine", () => {
     const tally = new RunTally(true);
     tally.add(at(0, { type: "run_started", run_id: "big", total: 30, todo: 30 }));
-    for (let slot = 0; slot < 20; slot++) tally.add(at(1, { type: "phase_started", instance_id: `i${slot}`, phase: "grade", worker: slot }));
+    for (let slot = 0; slot < 20; slot++)
+      tally.add(at(1, { type: "phase_started", instance_id: `i${slot}`, phase: "grade", worker: slot }));
     const app = render(<Dashboard tally={tally} now={clock(2)} maxWorkerRows={5} />);
     const text = frame(app);
     app.unmount();

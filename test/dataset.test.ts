@@ -188,9 +188,7 @@ describe("loadDataset: the verified alias", () => {
     const offline = vi.fn(async () => {
       throw new TypeError("fetch failed", { cause: new Error("getaddrinfo ENOTFOUND huggingface.co") });
     });
-    const error = await loadDataset({ source: "verified", cacheDir: path.join(dir, "cache"), fetch: offline }).catch(
-      (e: unknown) => e,
-    );
+    const error = await loadDataset({ source: "verified", cacheDir: path.join(dir, "cache"), fetch: offline }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(DatasetDownloadError);
     const message = (error as Error).message;
     expect(message).toContain("needs the network once");
@@ -377,7 +375,12 @@ function writeParquet(rows: Record<string, string>[]): Uint8Array {
           });
         }),
       );
-      meta.i64(2, chunks.reduce((sum, c) => sum + c.size, 0)).i64(3, rows.length);
+      meta
+        .i64(
+          2,
+          chunks.reduce((sum, c) => sum + c.size, 0),
+        )
+        .i64(3, rows.length);
     },
   ]);
   const footer = meta.end();

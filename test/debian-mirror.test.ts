@@ -15,7 +15,8 @@ describe("the Debian mirror of the base image", () => {
   });
 
   it("reads one-line sources.list entries, options included", () => {
-    const text = "# local\ndeb [arch=amd64] http://deb.corp.example/debian bookworm-updates main\ndeb [arch=amd64] http://deb.corp.example/debian bookworm main\n";
+    const text =
+      "# local\ndeb [arch=amd64] http://deb.corp.example/debian bookworm-updates main\ndeb [arch=amd64] http://deb.corp.example/debian bookworm main\n";
     expect(mirrorFromSources(text)).toBe("http://deb.corp.example/debian");
   });
 

@@ -86,7 +86,7 @@ describe("str_replace_editor view", () => {
       "Here's the result of running `cat -n` on /testbed/pkg/mod.py:\n     4\tdef add(a, b):\n     5\t        return a + b\n\n",
     );
     expect((await call(editor, { command: "view", path: "/testbed/pkg/mod.py", view_range: [9, -1] })).output).toBe(
-      "Here's the result of running `cat -n` on /testbed/pkg/mod.py:\n     9\t    def hello(self):\n    10\t        return \"hi\"\n    11\t\n\n",
+      'Here\'s the result of running `cat -n` on /testbed/pkg/mod.py:\n     9\t    def hello(self):\n    10\t        return "hi"\n    11\t\n\n',
     );
   });
 
@@ -102,7 +102,9 @@ describe("str_replace_editor view", () => {
     expect((await view([2, 20])).output).toBe(
       "Invalid `view_range`: [2, 20]. Its second element `20` should be smaller than the number of lines in the file: `11`\n",
     );
-    expect((await view([5, 2])).output).toBe("Invalid `view_range`: [5, 2]. Its second element `2` should be larger or equal than its first `5`\n");
+    expect((await view([5, 2])).output).toBe(
+      "Invalid `view_range`: [5, 2]. Its second element `2` should be larger or equal than its first `5`\n",
+    );
     const three = await view([1, 2, 3]);
     expect(three.output).toBe("Invalid `view_range`. It should be a list of two integers.\n");
     expect(three.isError).toBe(true);
@@ -115,7 +117,17 @@ describe("str_replace_editor view", () => {
     // find's stdout ends with a newline, then the format string adds one and print() another.
     expect(result.output.endsWith("\n\n\n")).toBe(true);
     const listed = result.output.slice(header.length).trimEnd().split("\n").sort();
-    expect(listed).toEqual(["/testbed", "/testbed/README.md", "/testbed/dup.py", "/testbed/long.txt", "/testbed/pkg", "/testbed/pkg/mod.py", "/testbed/pkg/sub"].sort());
+    expect(listed).toEqual(
+      [
+        "/testbed",
+        "/testbed/README.md",
+        "/testbed/dup.py",
+        "/testbed/long.txt",
+        "/testbed/pkg",
+        "/testbed/pkg/mod.py",
+        "/testbed/pkg/sub",
+      ].sort(),
+    );
   });
 
   it("refuses view_range on a directory and other commands on a directory", async () => {
@@ -141,7 +153,9 @@ describe("str_replace_editor view", () => {
 
   it("clips a range view too, and numbers it from the range start", async () => {
     const result = await call(createEditorTool(), { command: "view", path: "/testbed/long.txt", view_range: [2999, -1] });
-    expect(result.output).toBe("Here's the result of running `cat -n` on /testbed/long.txt:\n  2999\tline 2999\n  3000\tline 3000\n  3001\t\n\n");
+    expect(result.output).toBe(
+      "Here's the result of running `cat -n` on /testbed/long.txt:\n  2999\tline 2999\n  3000\tline 3000\n  3001\t\n\n",
+    );
   });
 
   it("answers a relative path with the absolute one it probably meant", async () => {
@@ -181,7 +195,9 @@ describe("str_replace_editor create", () => {
 
   it("needs file_text and an existing parent directory", async () => {
     const editor = createEditorTool();
-    expect((await call(editor, { command: "create", path: "/testbed/x.py" })).output).toBe("Parameter `file_text` is required for command: create\n");
+    expect((await call(editor, { command: "create", path: "/testbed/x.py" })).output).toBe(
+      "Parameter `file_text` is required for command: create\n",
+    );
     expect((await call(editor, { command: "create", path: "/testbed/missing/x.py", file_text: "x" })).output).toBe(
       "The parent directory /testbed/missing does not exist. Please create it first.\n",
     );
@@ -212,20 +228,29 @@ describe("str_replace_editor str_replace", () => {
   });
 
   it("reports a string that is not there", async () => {
-    const result = await call(createEditorTool(), { command: "str_replace", path: "/testbed/pkg/mod.py", old_str: "nothing", new_str: "x" });
+    const result = await call(createEditorTool(), {
+      command: "str_replace",
+      path: "/testbed/pkg/mod.py",
+      old_str: "nothing",
+      new_str: "x",
+    });
     expect(result.output).toBe("No replacement was performed, old_str `nothing` did not appear verbatim in /testbed/pkg/mod.py.\n");
     expect(result.isError).toBe(true);
   });
 
   it("lists the lines of every occurrence when the string is not unique", async () => {
     const result = await call(createEditorTool(), { command: "str_replace", path: "/testbed/dup.py", old_str: "x = 1", new_str: "x = 9" });
-    expect(result.output).toBe("No replacement was performed. Multiple occurrences of old_str `x = 1` in lines [1, 3, 5]. Please ensure it is unique\n");
+    expect(result.output).toBe(
+      "No replacement was performed. Multiple occurrences of old_str `x = 1` in lines [1, 3, 5]. Please ensure it is unique\n",
+    );
     expect(await fileText("/testbed/dup.py")).toBe(DUP_PY);
   });
 
   it("treats an empty old_str as occurring everywhere", async () => {
     const result = await call(createEditorTool(), { command: "str_replace", path: "/testbed/dup.py", old_str: "", new_str: "q" });
-    expect(result.output).toBe("No replacement was performed. Multiple occurrences of old_str `` in lines [1, 2, 3, 4, 5, 6]. Please ensure it is unique\n");
+    expect(result.output).toBe(
+      "No replacement was performed. Multiple occurrences of old_str `` in lines [1, 2, 3, 4, 5, 6]. Please ensure it is unique\n",
+    );
   });
 
   it("refuses old_str equal to new_str", async () => {
@@ -264,7 +289,12 @@ describe("str_replace_editor str_replace", () => {
   });
 
   it("edits a file larger than 16 KiB", { timeout: 30_000 }, async () => {
-    const result = await call(createEditorTool(), { command: "str_replace", path: "/testbed/long.txt", old_str: "line 2000\n", new_str: "line two thousand\n" });
+    const result = await call(createEditorTool(), {
+      command: "str_replace",
+      path: "/testbed/long.txt",
+      old_str: "line 2000\n",
+      new_str: "line two thousand\n",
+    });
     expect(result.output).toContain("  2000\tline two thousand\n");
     expect((await box.exec("sed -n 2000p /testbed/long.txt")).output).toBe("line two thousand\n");
   });
@@ -352,7 +382,12 @@ describe("str_replace_editor encodings and line endings", () => {
   it("refuses text Latin-1 cannot hold with Python's message and leaves the file alone", async () => {
     const bytes = Buffer.from([0x63, 0x61, 0x66, 0xe9, 0x0a]);
     await box.writeFile("/testbed/latin.txt", bytes);
-    const result = await call(createEditorTool(), { command: "str_replace", path: "/testbed/latin.txt", old_str: "café", new_str: "caf\u2019e" });
+    const result = await call(createEditorTool(), {
+      command: "str_replace",
+      path: "/testbed/latin.txt",
+      old_str: "café",
+      new_str: "caf\u2019e",
+    });
     expect(result.output).toBe(
       "Ran into 'latin-1' codec can't encode character '\\u2019' in position 3: ordinal not in range(256) while trying to write to /testbed/latin.txt\n",
     );
@@ -381,7 +416,8 @@ describe("str_replace_editor arguments", () => {
     const editor = createEditorTool();
     expect(editor.name).toBe("str_replace_editor");
     expect(editor.description).toBe(EDITOR_DESCRIPTION);
-    for (const fact of ["cat -n", "2 levels deep", "<response clipped>", "undo_edit", "EXACTLY", "unique"]) expect(editor.description).toContain(fact);
+    for (const fact of ["cat -n", "2 levels deep", "<response clipped>", "undo_edit", "EXACTLY", "unique"])
+      expect(editor.description).toContain(fact);
     const schema = z.toJSONSchema(EditorArgs) as { properties: Record<string, { enum?: string[] }>; required: string[] };
     expect(Object.keys(schema.properties)).toEqual(["command", "path", "file_text", "old_str", "new_str", "insert_line", "view_range"]);
     expect(schema.required).toEqual(["command", "path"]);
@@ -391,7 +427,10 @@ describe("str_replace_editor arguments", () => {
   it("rejects unknown commands and unexpected arguments, and reads integer strings", () => {
     expect(EditorArgs.safeParse({ command: "delete", path: "/testbed" }).success).toBe(false);
     expect(EditorArgs.safeParse({ command: "view", path: "/testbed", line: 3 }).success).toBe(false);
-    expect(EditorArgs.parse({ command: "view", path: "/x", view_range: ["1", "-1"], insert_line: "3" })).toMatchObject({ view_range: [1, -1], insert_line: 3 });
+    expect(EditorArgs.parse({ command: "view", path: "/x", view_range: ["1", "-1"], insert_line: "3" })).toMatchObject({
+      view_range: [1, -1],
+      insert_line: 3,
+    });
   });
 });
 
@@ -426,31 +465,32 @@ describe("Python string semantics the editor relies on", () => {
 
 describe("filemap of large Python files (SWE-agent's USE_FILEMAP)", () => {
   // Rows as tree-sitter-python v0.20.2 gives them for `(function_definition body: (_) @body)`.
-  const SNIPPET = [
-    "import os", // 0
-    "",
-    "def outer(a,", // 2
-    '          b: "x:y" = {1: 2}) -> int:',
-    "    # leading comment", // 4: before the first statement, so outside the body
-    '    s = """def fake():', // 5: the body starts here
-    '    pass"""',
-    "    def inner():",
-    "        return 1", // 8: inner's body
-    "    async def ainner():",
-    "        x = 1", // 10
-    "        y = 2",
-    "        return x + y",
-    "            # deeper comment", // 13: indented as deep as ainner's body, so inside it
-    "    return a  # done", // 14: inline comment then a blank line: v0.20.2 closes outer here
-    "",
-    "        # deep trailing",
-    "  # shallow",
-    "@decorator",
-    "def tabbed():",
-    "\tif True:", // 20
-    "\t\tpass",
-    "\treturn 2", // 22
-  ].join("\n") + "\n";
+  const SNIPPET =
+    [
+      "import os", // 0
+      "",
+      "def outer(a,", // 2
+      '          b: "x:y" = {1: 2}) -> int:',
+      "    # leading comment", // 4: before the first statement, so outside the body
+      '    s = """def fake():', // 5: the body starts here
+      '    pass"""',
+      "    def inner():",
+      "        return 1", // 8: inner's body
+      "    async def ainner():",
+      "        x = 1", // 10
+      "        y = 2",
+      "        return x + y",
+      "            # deeper comment", // 13: indented as deep as ainner's body, so inside it
+      "    return a  # done", // 14: inline comment then a blank line: v0.20.2 closes outer here
+      "",
+      "        # deep trailing",
+      "  # shallow",
+      "@decorator",
+      "def tabbed():",
+      "\tif True:", // 20
+      "\t\tpass",
+      "\treturn 2", // 22
+    ].join("\n") + "\n";
 
   it("finds each function body's rows as the grammar's indentation scanner does", () => {
     expect(functionBodyRows(SNIPPET)).toEqual([

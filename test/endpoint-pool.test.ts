@@ -16,7 +16,11 @@ afterEach(async () => {
 
 const BASH: ChatCompletionTool = {
   type: "function",
-  function: { name: "bash", description: "Run a shell command", parameters: { type: "object", properties: { command: { type: "string" } } } },
+  function: {
+    name: "bash",
+    description: "Run a shell command",
+    parameters: { type: "object", properties: { command: { type: "string" } } },
+  },
 };
 const STEPS = 6;
 /**
@@ -37,7 +41,11 @@ async function serve(options: { model?: string; latencyMs?: number; port?: numbe
 }
 
 function pool(urls: string[], events: EndpointEvent[] = []) {
-  const p = new EndpointPool(urls, { requestTimeoutMs: 2_000, retry: { baseDelayMs: 20, maxDelayMs: 100 } }, { probeIntervalMs: 100, env: {}, onEvent: (e) => events.push(e) });
+  const p = new EndpointPool(
+    urls,
+    { requestTimeoutMs: 2_000, retry: { baseDelayMs: 20, maxDelayMs: 100 } },
+    { probeIntervalMs: 100, env: {}, onEvent: (e) => events.push(e) },
+  );
   pools.push(p);
   return p;
 }
@@ -153,7 +161,9 @@ describe("several endpoints of one model", () => {
   it("refuses endpoints that serve different models", async () => {
     const a = await serve({ model: "qwen-32b" });
     const b = await serve({ model: "qwen-72b" });
-    const error = await pool([a.url, b.url]).verify().catch((e: unknown) => e);
+    const error = await pool([a.url, b.url])
+      .verify()
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(EndpointMismatchError);
     expect((error as Error).message).toMatch(/qwen-32b.*qwen-72b/);
   });

@@ -17,7 +17,8 @@ import { episodeFromPatch } from "./support/scripted-episode.ts";
 // Restarting the engine kills every other container on the machine: opt-in (.ci/run sets it).
 const optedIn = process.env.BOTTEGA_TEST_ENGINE_RESTART === "1";
 const dockerd = optedIn ? restartableDockerd() : undefined;
-if (!optedIn) console.warn("SKIPPED test/engine-restart.test.ts: restarts the machine's Docker engine; set BOTTEGA_TEST_ENGINE_RESTART=1 to run it");
+if (!optedIn)
+  console.warn("SKIPPED test/engine-restart.test.ts: restarts the machine's Docker engine; set BOTTEGA_TEST_ENGINE_RESTART=1 to run it");
 else if (!dockerd) console.warn("SKIPPED test/engine-restart.test.ts: needs root and a single dockerd process to restart");
 
 let rows: TaskRow[];
@@ -31,7 +32,10 @@ describe.skipIf(!dockerd)("the Docker engine restarting mid-run", () => {
     results = mkdtempSync(join(tmpdir(), "bottega-engine-"));
     server = await startFakeOpenAI({
       conversations: rows.map((row) =>
-        episodeConversation({ instance_id: row.instance_id, description: "", actions: episodeFromPatch(row.patch, fixtureRepoDir(row.instance_id)) }, row.problem_statement),
+        episodeConversation(
+          { instance_id: row.instance_id, description: "", actions: episodeFromPatch(row.patch, fixtureRepoDir(row.instance_id)) },
+          row.problem_statement,
+        ),
       ),
       latencyMs: 300,
       maxModelLen: 32_768,
@@ -60,7 +64,10 @@ describe.skipIf(!dockerd)("the Docker engine restarting mid-run", () => {
     });
     await restarted;
     expect(first.code, first.stderr + first.stdout).toBe(0);
-    const events = readFileSync(join(results, "restart", "events.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l));
+    const events = readFileSync(join(results, "restart", "events.jsonl"), "utf8")
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l));
     const infra = events.filter((e) => e.type === "error" && e.category === "infrastructure");
     expect(infra.length).toBeGreaterThan(0);
     const report = JSON.parse(readFileSync(join(results, "restart", "report.json"), "utf8"));

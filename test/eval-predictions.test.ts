@@ -44,12 +44,28 @@ beforeAll(async () => {
 
 function predictionsFile(name: string, patchOf: (row: TaskRow) => string | null): string {
   const path = join(results, `${name}.jsonl`);
-  writeFileSync(path, rows.map((row) => JSON.stringify({ instance_id: row.instance_id, model_name_or_path: name, model_patch: patchOf(row) })).join("\n") + "\n");
+  writeFileSync(
+    path,
+    rows.map((row) => JSON.stringify({ instance_id: row.instance_id, model_name_or_path: name, model_patch: patchOf(row) })).join("\n") +
+      "\n",
+  );
   return path;
 }
 
 async function evalRun(runId: string, predictions: string) {
-  const result = await runCli(["eval", "--predictions", predictions, "--run-id", runId, "--results", results, "--network", "none", "--workers", "2"]);
+  const result = await runCli([
+    "eval",
+    "--predictions",
+    predictions,
+    "--run-id",
+    runId,
+    "--results",
+    results,
+    "--network",
+    "none",
+    "--workers",
+    "2",
+  ]);
   expect(result.code, result.stderr + result.stdout).toBe(0);
   const report = JSON.parse(readFileSync(join(results, runId, "report.json"), "utf8"));
   expect(Object.keys(report)).toEqual(OFFICIAL_RUN_REPORT_KEYS);
@@ -66,7 +82,12 @@ function summarySections(runId: string): Map<string, string[][]> {
     const heading = /^## (.+?)(?: \(\d+\))?$/.exec(line);
     if (heading) sections.set(heading[1]!, (current = []));
     else if (current && line.startsWith("| ") && !line.startsWith("| instance") && !line.startsWith("| ---")) {
-      current.push(line.split("|").slice(1, 4).map((cell) => cell.trim()));
+      current.push(
+        line
+          .split("|")
+          .slice(1, 4)
+          .map((cell) => cell.trim()),
+      );
     }
   }
   return sections;
@@ -77,10 +98,13 @@ function datasetWithImages(name: string, imageOf: (row: TaskRow) => string, only
   const dir = join(results, name);
   mkdirSync(dir);
   copyFileSync(join(FIXTURES_DIR, "specs.json"), join(dir, "specs.json"));
-  const lines = readFileSync(join(FIXTURES_DIR, "test.jsonl"), "utf8").trim().split("\n").flatMap((line) => {
-    const row = JSON.parse(line) as TaskRow;
-    return only && !only(row) ? [] : [JSON.stringify({ ...row, image: imageOf(row) })];
-  });
+  const lines = readFileSync(join(FIXTURES_DIR, "test.jsonl"), "utf8")
+    .trim()
+    .split("\n")
+    .flatMap((line) => {
+      const row = JSON.parse(line) as TaskRow;
+      return only && !only(row) ? [] : [JSON.stringify({ ...row, image: imageOf(row) })];
+    });
   writeFileSync(join(dir, "test.jsonl"), lines.join("\n") + "\n");
   return dir;
 }
@@ -121,14 +145,20 @@ describe("bottega eval --predictions on the fixtures", () => {
   });
 
   it("counts empty patches as empty, without running them", async () => {
-    const report = await evalRun("empty", predictionsFile("empty", () => ""));
+    const report = await evalRun(
+      "empty",
+      predictionsFile("empty", () => ""),
+    );
     expect(report.empty_patch_ids).toEqual(ids());
     expect(report.completed_ids).toEqual([]);
     expect(existsSync(join(results, "empty", "logs", rows[0]!.instance_id))).toBe(false);
   });
 
   it("grades the wrong patches unresolved", async () => {
-    const report = await evalRun("wrong", predictionsFile("wrong", (row) => readFileSync(join(FIXTURES_DIR, "wrong", `${row.instance_id}.diff`), "utf8")));
+    const report = await evalRun(
+      "wrong",
+      predictionsFile("wrong", (row) => readFileSync(join(FIXTURES_DIR, "wrong", `${row.instance_id}.diff`), "utf8")),
+    );
     expect(report.unresolved_ids).toEqual(ids());
     expect(report.resolved_ids).toEqual([]);
     expect(report.error_ids).toEqual([]);
@@ -142,7 +172,8 @@ describe("bottega eval --predictions on the fixtures", () => {
 
   it("records a corrupt patch as an error, with the apply output in run_instance.log", async () => {
     // Hunk counts that promise more lines than the hunk has: both git and patch refuse it.
-    const corrupt = (row: TaskRow) => row.patch.replace(/^@@ -(\d+),(\d+) \+(\d+),(\d+) @@/m, (_m, a, b, c, d) => `@@ -${a},${Number(b) + 7} +${c},${Number(d) + 7} @@`);
+    const corrupt = (row: TaskRow) =>
+      row.patch.replace(/^@@ -(\d+),(\d+) \+(\d+),(\d+) @@/m, (_m, a, b, c, d) => `@@ -${a},${Number(b) + 7} +${c},${Number(d) + 7} @@`);
     const report = await evalRun("corrupt", predictionsFile("corrupt", corrupt));
     expect(report.error_ids).toEqual(ids());
     for (const id of ids()) {
@@ -165,9 +196,23 @@ describe("bottega eval --predictions on the fixtures", () => {
     // registry that refuses connections on loopback, so nothing leaves the machine.
     const unreachable = new Set(ids().filter((_, i) => i % 2 === 0));
     const dir = datasetWithImages("unpullable-dataset", (row) =>
-      unreachable.has(row.instance_id) ? `127.0.0.1:9/bottega/missing-${row.instance_id.toLowerCase()}:latest` : applyImageTemplate(FIXTURE_IMAGE_TEMPLATE, row),
+      unreachable.has(row.instance_id)
+        ? `127.0.0.1:9/bottega/missing-${row.instance_id.toLowerCase()}:latest`
+        : applyImageTemplate(FIXTURE_IMAGE_TEMPLATE, row),
     );
-    const result = await runCli(["eval", "--predictions", "gold", "--dataset", dir, "--run-id", "unpullable", "--results", results, "--network", "none"]);
+    const result = await runCli([
+      "eval",
+      "--predictions",
+      "gold",
+      "--dataset",
+      dir,
+      "--run-id",
+      "unpullable",
+      "--results",
+      results,
+      "--network",
+      "none",
+    ]);
     expect(result.code, result.stderr).toBe(0);
     const report = JSON.parse(readFileSync(join(results, "unpullable", "report.json"), "utf8"));
     expect(report.error_ids).toEqual([...unreachable].sort());
@@ -187,8 +232,28 @@ describe("bottega eval --predictions on the fixtures", () => {
     // The base image has no repository in /testbed: the episode fails before its first model
     // call (so no model server is needed, and --model-name spares the discovery request).
     const [first] = ids();
-    const dir = datasetWithImages("crash-dataset", () => BASE_IMAGE, (row) => row.instance_id === first);
-    const result = await runCli(["eval", "--model-url", "http://127.0.0.1:9/v1", "--model-name", "crash-test", "--dataset", dir, "--run-id", "crash", "--results", results, "--network", "none", "--agent-network", "none"]);
+    const dir = datasetWithImages(
+      "crash-dataset",
+      () => BASE_IMAGE,
+      (row) => row.instance_id === first,
+    );
+    const result = await runCli([
+      "eval",
+      "--model-url",
+      "http://127.0.0.1:9/v1",
+      "--model-name",
+      "crash-test",
+      "--dataset",
+      dir,
+      "--run-id",
+      "crash",
+      "--results",
+      results,
+      "--network",
+      "none",
+      "--agent-network",
+      "none",
+    ]);
     expect(result.stdout + result.stderr).toMatch(new RegExp(`agent +${first} ERROR agent/crash: .*is not a git repository`));
     const sections = summarySections("crash");
     expect(sections.get("Agent crashes")).toEqual([[first, "agent", "crash"]]);

@@ -72,8 +72,7 @@ const EXPECTED_DIFFERENCES = [
 describe.skipIf(!hasShared)("eval scripts for SWE-bench Verified (v4.1.0 rules + #539 vs the v5 parquet)", () => {
   let rows: TaskRow[];
   const byId = (id: string) => rows.find((r) => r.instance_id === id)!;
-  const generated = (row: TaskRow, resetPolicy?: "v4.1.0" | "539" | "v5-dataset") =>
-    generateEvalScript(row, specFor(row), { resetPolicy });
+  const generated = (row: TaskRow, resetPolicy?: "v4.1.0" | "539" | "v5-dataset") => generateEvalScript(row, specFor(row), { resetPolicy });
 
   beforeAll(async () => {
     rows = (await loadDataset({ source: VERIFIED_PARQUET })).rows;
@@ -94,7 +93,11 @@ describe.skipIf(!hasShared)("eval scripts for SWE-bench Verified (v4.1.0 rules +
     expect(createsFiles.sort()).toEqual(CREATES_FILES);
 
     const renames = rows
-      .filter((r) => parsePatchFiles(r.test_patch).some((f) => f.source.startsWith("a/") && f.target.startsWith("b/") && f.source.slice(2) !== f.target.slice(2)))
+      .filter((r) =>
+        parsePatchFiles(r.test_patch).some(
+          (f) => f.source.startsWith("a/") && f.target.startsWith("b/") && f.source.slice(2) !== f.target.slice(2),
+        ),
+      )
       .map((r) => r.instance_id);
     expect(renames).toEqual(RENAMES_FILE);
 

@@ -1,10 +1,5 @@
 import { describe, expect, it } from "vitest";
-import {
-  MissingEvalScriptError,
-  evalScriptFor,
-  generateEvalScript,
-  withTestExitCode,
-} from "../harness/evaluation/eval-script.ts";
+import { MissingEvalScriptError, evalScriptFor, generateEvalScript, withTestExitCode } from "../harness/evaluation/eval-script.ts";
 import type { RepoSpec } from "../harness/dataset/repo-spec.ts";
 import { MissingSpecError, specFor } from "../harness/dataset/specs/index.ts";
 
@@ -58,7 +53,13 @@ index 0000000..1111111
 @@ -0,0 +1 @@
 +def test_new(): pass
 `;
-const sphinxNewFile = { instance_id: "sphinx-doc__sphinx-1", repo: "sphinx-doc/sphinx", version: "3.5", base_commit: BC, test_patch: newFileOnly };
+const sphinxNewFile = {
+  instance_id: "sphinx-doc__sphinx-1",
+  repo: "sphinx-doc/sphinx",
+  version: "3.5",
+  base_commit: BC,
+  test_patch: newFileOnly,
+};
 const lines = (script: string) => script.split("\n");
 
 describe("generateEvalScript", () => {
@@ -72,7 +73,8 @@ describe("generateEvalScript", () => {
       repo: "django/django",
       version: "3.0",
       base_commit: BC,
-      test_patch: newFileOnly.replaceAll("tests/test_new.py", "tests/inspectdb/models.py") +
+      test_patch:
+        newFileOnly.replaceAll("tests/test_new.py", "tests/inspectdb/models.py") +
         newFileOnly.replaceAll("tests/test_new.py", "tests/inspectdb/tests.py"),
     };
     const script = lines(generateEvalScript(row, specFor(row)));
@@ -83,9 +85,7 @@ describe("generateEvalScript", () => {
       "export LANGUAGE=en_US:en",
       "export LC_ALL=en_US.UTF-8",
     ]);
-    expect(script).toContain(
-      "./tests/runtests.py --verbosity 2 --settings=test_sqlite --parallel 1 inspectdb.models inspectdb.tests",
-    );
+    expect(script).toContain("./tests/runtests.py --verbosity 2 --settings=test_sqlite --parallel 1 inspectdb.models inspectdb.tests");
   });
 
   describe("a test patch that only creates files", () => {

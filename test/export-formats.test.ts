@@ -24,7 +24,17 @@ beforeAll(async () => {
     episodeConversation(suite.episode(untouched!, ""), untouched!.problem_statement),
   ]);
   const ran = await runCli([
-    "eval", "--model-url", server.url, "--run-id", RUN, "--results", suite.results, "--instances", `${resolvedId},${unresolvedId}`, "--action-format", "tools",
+    "eval",
+    "--model-url",
+    server.url,
+    "--run-id",
+    RUN,
+    "--results",
+    suite.results,
+    "--instances",
+    `${resolvedId},${unresolvedId}`,
+    "--action-format",
+    "tools",
   ]);
   expect(ran.code, ran.stderr + ran.stdout).toBe(0);
   const report = JSON.parse(readFileSync(join(suite.results, RUN, "report.json"), "utf8"));
@@ -67,7 +77,12 @@ describe("bottega export --format swe-agent-traj", () => {
     expect(traj.environment).toBe(resolvedId);
 
     // history: system prompt, the task as the first user item, then reply / observation pairs.
-    expect(traj.history[0]).toMatchObject({ role: "system", agent: "main", message_type: "system_prompt", content: bottega.initial_messages[0]!.content });
+    expect(traj.history[0]).toMatchObject({
+      role: "system",
+      agent: "main",
+      message_type: "system_prompt",
+      content: bottega.initial_messages[0]!.content,
+    });
     expect(traj.history[1]).toMatchObject({ role: "user", agent: "main", message_type: "observation" });
     expect(traj.history[1].content).toContain(bottega.task.problem_statement);
     const assistants = traj.history.filter((item: { role: string }) => item.role === "assistant");
@@ -86,7 +101,16 @@ describe("bottega export --format swe-agent-traj", () => {
     // trajectory: one entry per model query, the action as SWE-agent's command line.
     expect(traj.trajectory).toHaveLength(bottega.steps.length);
     for (const entry of traj.trajectory) {
-      expect(Object.keys(entry).sort()).toEqual(["action", "execution_time", "extra_info", "observation", "query", "response", "state", "thought"]);
+      expect(Object.keys(entry).sort()).toEqual([
+        "action",
+        "execution_time",
+        "extra_info",
+        "observation",
+        "query",
+        "response",
+        "state",
+        "thought",
+      ]);
       expect(typeof entry.execution_time).toBe("number");
     }
     const first = bottega.steps[0]!;
@@ -115,7 +139,11 @@ describe("bottega export --format swe-agent-traj", () => {
     });
     expect(traj.info.model_stats.tokens_sent).toBeGreaterThan(0);
     expect(typeof traj.replay_config).toBe("string");
-    expect(JSON.parse(traj.replay_config).problem_statement).toEqual({ type: "text", text: bottega.task.problem_statement, id: resolvedId });
+    expect(JSON.parse(traj.replay_config).problem_statement).toEqual({
+      type: "text",
+      text: bottega.task.problem_statement,
+      id: resolvedId,
+    });
 
     const pred = JSON.parse(readFileSync(join(out, resolvedId, `${resolvedId}.pred`), "utf8"));
     expect(pred).toEqual({ model_name_or_path: "fake-model", instance_id: resolvedId, model_patch: bottega.patch });
@@ -138,7 +166,10 @@ describe("bottega export --format swe-agent-traj", () => {
 describe("bottega export --format xml-chat", () => {
   it("renders native tool calls as XML function blocks, tool results as user turns, and ends with the final call", async () => {
     await exportAs("xml-chat");
-    const records = readFileSync(join(suite.results, RUN, "export.xml-chat.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l));
+    const records = readFileSync(join(suite.results, RUN, "export.xml-chat.jsonl"), "utf8")
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l));
     expect(records.map((r) => r.instance_id).sort()).toEqual([resolvedId, unresolvedId].sort());
     const record = records.find((r) => r.instance_id === resolvedId)!;
     expect(record.resolved).toBe(true);
@@ -164,7 +195,11 @@ describe("bottega export --format xml-chat", () => {
     );
     expect(assistants.at(-1)!.content).toMatch(/<function=submit>\n<\/function>$/);
     // The tools, sent as a tools array in this run, are documented in the system prompt in XML.
-    expect(messages[0]!.content.startsWith(`${bottega.initial_messages[0]!.content}\n\nYou have access to the following functions:\n\n---- BEGIN FUNCTION #1: bash ----\n`)).toBe(true);
+    expect(
+      messages[0]!.content.startsWith(
+        `${bottega.initial_messages[0]!.content}\n\nYou have access to the following functions:\n\n---- BEGIN FUNCTION #1: bash ----\n`,
+      ),
+    ).toBe(true);
     expect(messages[0]!.content).toContain("---- BEGIN FUNCTION #2: str_replace_editor ----");
     expect(messages[0]!.content).toContain("<function=example_function_name>");
     // Tool results come back as the user turns the model was sent.
@@ -174,7 +209,10 @@ describe("bottega export --format xml-chat", () => {
   it("--resolved-only filters", async () => {
     const output = join(suite.results, RUN, "resolved.xml-chat.jsonl");
     await exportAs("xml-chat", ["--resolved-only", "--output", output]);
-    const records = readFileSync(output, "utf8").trim().split("\n").map((l) => JSON.parse(l));
+    const records = readFileSync(output, "utf8")
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l));
     expect(records.map((r) => r.instance_id)).toEqual([resolvedId]);
   });
 

@@ -100,7 +100,9 @@ describe("fake OpenAI server", () => {
   it("sends no usage chunk without stream_options.include_usage", async () => {
     const server = await start({ conversations: [conv("a", "task-a", text("hello there"))] });
     const response = await post(`${server.url}/chat/completions`, { messages: messages("task-a"), stream: true });
-    const chunks = ssePayloads(await response.text()).slice(0, -1).map((payload) => JSON.parse(payload));
+    const chunks = ssePayloads(await response.text())
+      .slice(0, -1)
+      .map((payload) => JSON.parse(payload));
     expect(chunks.every((chunk) => chunk.usage === undefined && chunk.choices.length === 1)).toBe(true);
   });
 
@@ -114,7 +116,9 @@ describe("fake OpenAI server", () => {
     const say = async (body: unknown) => (await json(post(`${server.url}/chat/completions`, body))).choices[0].message.content;
     expect(await say({ messages: messages("task-b") })).toBe("b0");
     expect(await say({ messages: messages("task-a") })).toBe("a0");
-    expect(await say({ messages: messages("task-a", { role: "assistant", content: "a0" }, { role: "user", content: "go on" }) })).toBe("a1");
+    expect(await say({ messages: messages("task-a", { role: "assistant", content: "a0" }, { role: "user", content: "go on" }) })).toBe(
+      "a1",
+    );
     expect(server.chatRequests("a").map((r) => r.turn)).toEqual([0, 1]);
     expect(server.chatRequests("b")).toHaveLength(1);
 

@@ -32,7 +32,21 @@ describe("bottega fix --headless", () => {
     const sessions = mkdtempSync(join(tmpdir(), "bottega-sessions-"));
     expect(hostTests(repo).code).not.toBe(0); // the bug is there
 
-    const result = await runCli(["fix", repo, "--headless", "-m", TASK, "--approval", "full-auto", "--output-format", "json", "--model-url", server.url, "--sessions", sessions]);
+    const result = await runCli([
+      "fix",
+      repo,
+      "--headless",
+      "-m",
+      TASK,
+      "--approval",
+      "full-auto",
+      "--output-format",
+      "json",
+      "--model-url",
+      server.url,
+      "--sessions",
+      sessions,
+    ]);
     expect(result.code, result.stderr).toBe(0);
     const out = JSON.parse(result.stdout);
     expect(out.exit_status).toBe("submitted");
@@ -48,7 +62,9 @@ describe("bottega fix --headless", () => {
     expect(trajectory.task.repo_root).toBe("/testbed");
     const exported = await runCli(["export", "--results", sessions, "--run-id", out.session_id]);
     expect(exported.code, exported.stderr).toBe(0);
-    const records = readFileSync(join(sessions, out.session_id, "export.chat.jsonl"), "utf8").trim().split("\n");
+    const records = readFileSync(join(sessions, out.session_id, "export.chat.jsonl"), "utf8")
+      .trim()
+      .split("\n");
     expect(records).toHaveLength(1);
 
     const listed = await runCli(["fix", "--list", "--sessions", sessions]);
@@ -70,16 +86,35 @@ describe("bottega fix --headless", () => {
     // The same run again, while the user edits calc/parser.py on the host: --apply refuses (exit 4).
     git(repo, "checkout", "--", ".");
     const server2 = await suite.serve([c]);
-    const edited = await runCli(["fix", repo, "--headless", "-m", TASK, "--apply", "--output-format", "stream-json", "--model-url", server2.url, "--sessions", sessions], {
-      onStdout: (text) => {
-        // The first step has run: the container holds its copy; now the host file changes.
-        if (text.includes('"type":"step"') && !readFileSync(join(repo, "calc/parser.py"), "utf8").includes("# host edit")) {
-          writeFileSync(join(repo, "calc/parser.py"), readFileSync(join(repo, "calc/parser.py"), "utf8") + "# host edit\n");
-        }
+    const edited = await runCli(
+      [
+        "fix",
+        repo,
+        "--headless",
+        "-m",
+        TASK,
+        "--apply",
+        "--output-format",
+        "stream-json",
+        "--model-url",
+        server2.url,
+        "--sessions",
+        sessions,
+      ],
+      {
+        onStdout: (text) => {
+          // The first step has run: the container holds its copy; now the host file changes.
+          if (text.includes('"type":"step"') && !readFileSync(join(repo, "calc/parser.py"), "utf8").includes("# host edit")) {
+            writeFileSync(join(repo, "calc/parser.py"), readFileSync(join(repo, "calc/parser.py"), "utf8") + "# host edit\n");
+          }
+        },
       },
-    });
+    );
     expect(edited.code, edited.stderr).toBe(4);
-    const lines = edited.stdout.trim().split("\n").map((l) => JSON.parse(l));
+    const lines = edited.stdout
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l));
     expect(lines[0].type).toBe("session_started");
     expect(lines.filter((l) => l.type === "step")).toHaveLength(c.turns.length);
     const final = lines.at(-1);
@@ -95,7 +130,19 @@ describe("bottega fix --headless", () => {
     const server = await suite.serve([c]);
     const repo = await fixRepo(row);
     const sessions = mkdtempSync(join(tmpdir(), "bottega-sessions-"));
-    const limited = await runCli(["fix", repo, "--headless", "-m", TASK, "--max-steps", "2", "--model-url", server.url, "--sessions", sessions]);
+    const limited = await runCli([
+      "fix",
+      repo,
+      "--headless",
+      "-m",
+      TASK,
+      "--max-steps",
+      "2",
+      "--model-url",
+      server.url,
+      "--sessions",
+      sessions,
+    ]);
     expect(limited.code, limited.stderr).toBe(3);
     expect(limited.stderr).toContain("exit_step_limit");
 
@@ -112,9 +159,23 @@ describe("bottega fix --instance", () => {
   it("works on a SWE-bench instance in its own image with its problem statement, and --grade grades it with the official rules", async () => {
     const row = suite.rows.find((r) => r.instance_id === "bottega-fixtures__textfmt-2")!;
     const actions = episodeFromPatch(row.patch, fixtureRepoDir(row.instance_id));
-    const server = await suite.serve([episodeConversation({ instance_id: row.instance_id, description: "", actions }, row.problem_statement.slice(0, 60))]);
+    const server = await suite.serve([
+      episodeConversation({ instance_id: row.instance_id, description: "", actions }, row.problem_statement.slice(0, 60)),
+    ]);
     const sessions = mkdtempSync(join(tmpdir(), "bottega-sessions-"));
-    const result = await runCli(["fix", "--instance", row.instance_id, "--headless", "--grade", "--output-format", "json", "--model-url", server.url, "--sessions", sessions]);
+    const result = await runCli([
+      "fix",
+      "--instance",
+      row.instance_id,
+      "--headless",
+      "--grade",
+      "--output-format",
+      "json",
+      "--model-url",
+      server.url,
+      "--sessions",
+      sessions,
+    ]);
     expect(result.code, result.stderr).toBe(0);
     const out = JSON.parse(result.stdout);
     expect(out.exit_status).toBe("submitted");

@@ -24,7 +24,12 @@ const until = async (check: () => boolean, what: string, ms = 3000) => {
 const EDIT: ReplayStep = {
   thought: "The loop should not recurse.",
   tool: "str_replace_editor",
-  args: { command: "str_replace", path: "/testbed/calc/parser.py", old_str: "return BinOp(op, left, self.expr())", new_str: "node = BinOp(op, node, self.term())" },
+  args: {
+    command: "str_replace",
+    path: "/testbed/calc/parser.py",
+    old_str: "return BinOp(op, left, self.expr())",
+    new_str: "node = BinOp(op, node, self.term())",
+  },
   output: "The file /testbed/calc/parser.py has been edited.",
   writes: { path: "/testbed/calc/parser.py", content: "x = 1\nnode = BinOp(op, node, self.term())\n" },
 };
@@ -60,7 +65,14 @@ describe("fix TUI components", () => {
 
   it("folds a long observation in the scrollback and says how to expand it", () => {
     const output = Array.from({ length: 30 }, (_, i) => `line ${i + 1}`).join("\n");
-    const step = { step: 4, thought: "Looking.", response: { content: "Looking." }, action: { tool: "bash", args: { command: "cat big" } }, format_error: null, observation: output };
+    const step = {
+      step: 4,
+      thought: "Looking.",
+      response: { content: "Looking." },
+      action: { tool: "bash", args: { command: "cat big" } },
+      format_error: null,
+      observation: output,
+    };
     const app = render(<EntryView entry={{ id: 1, kind: "step", step: step as never, diff: null }} theme={theme} />);
     const text = frame(app);
     expect(text).toContain("$ cat big");
@@ -71,7 +83,15 @@ describe("fix TUI components", () => {
   });
 
   it("footer: step/limit, context used / max_model_len, tokens, elapsed, approval mode, network", () => {
-    const state = { step: 12, contextTokens: 21_500, promptTokens: 180_000, completionTokens: 2_400, startedAt: 0, mode: "auto-edit" as const, phase: "running" as const };
+    const state = {
+      step: 12,
+      contextTokens: 21_500,
+      promptTokens: 180_000,
+      completionTokens: 2_400,
+      startedAt: 0,
+      mode: "auto-edit" as const,
+      phase: "running" as const,
+    };
     const app = render(<Footer state={state} stepLimit={100} maxModelLen={32_768} network="none" theme={theme} now={() => 95_000} />);
     expect(frame(app)).toContain("step 12/100 · ctx 22k/33k · tok 180k↑ 2.4k↓ · 1:35 · auto-edit · net none · running");
     app.unmount();
@@ -81,13 +101,34 @@ describe("fix TUI components", () => {
     const controller = new FixController(new ReplaySession([]), "suggest", { exportHint: "" });
     const long = Array.from({ length: 200 }, (_, i) => `streamed line ${i} ${"x".repeat(150)}`).join("\n");
     for (const rows of [5, 10, 20]) {
-      const streaming = render(<LiveView state={{ ...controller.state, streaming: long, running: { tool: "bash", args: { command: "make" }, since: 0 } }} rows={rows} columns={80} theme={theme} />);
+      const streaming = render(
+        <LiveView
+          state={{ ...controller.state, streaming: long, running: { tool: "bash", args: { command: "make" }, since: 0 } }}
+          rows={rows}
+          columns={80}
+          theme={theme}
+        />,
+      );
       expect(frame(streaming).split("\n").length).toBeLessThanOrEqual(rows);
       expect(frame(streaming)).toContain("streamed line 199");
       streaming.unmount();
       const bigDiff = fileDiff("f.py", "", Array.from({ length: 300 }, (_, i) => `l${i}`).join("\n"));
       const approval = render(
-        <LiveView state={{ ...controller.state, approval: { tool: "str_replace_editor", args: { command: "create", path: "/testbed/f.py" }, step: 3, diff: bigDiff, askingFeedback: false } }} rows={rows} columns={80} theme={theme} />,
+        <LiveView
+          state={{
+            ...controller.state,
+            approval: {
+              tool: "str_replace_editor",
+              args: { command: "create", path: "/testbed/f.py" },
+              step: 3,
+              diff: bigDiff,
+              askingFeedback: false,
+            },
+          }}
+          rows={rows}
+          columns={80}
+          theme={theme}
+        />,
       );
       expect(frame(approval).split("\n").length).toBeLessThanOrEqual(rows);
       expect(frame(approval)).toContain("[y] yes");
@@ -116,7 +157,9 @@ describe("FixApp driven by keys (ink-testing-library)", () => {
     await delay(20);
     app.stdin.write("\r");
     await until(() => controller.state.phase === "finished", "the end");
-    expect(session.refusals).toEqual([{ step: 2, observation: "The user rejected this action. Their feedback: run only tests/test_parser.py" }]);
+    expect(session.refusals).toEqual([
+      { step: 2, observation: "The user rejected this action. Their feedback: run only tests/test_parser.py" },
+    ]);
     expect(frame(app)).toContain("The user rejected this action. Their feedback: run only tests/test_parser.py");
     app.unmount();
   });
@@ -137,12 +180,18 @@ describe("FixApp driven by keys (ink-testing-library)", () => {
   });
 
   it("streams the model's reply into the live area as it arrives, before the action runs", async () => {
-    const session = new ReplaySession([{ ...COMMAND, thought: "First I will read the parser, then the tests.", ms: 60_000 }], { chunk: 4, deltaDelayMs: 5 });
+    const session = new ReplaySession([{ ...COMMAND, thought: "First I will read the parser, then the tests.", ms: 60_000 }], {
+      chunk: 4,
+      deltaDelayMs: 5,
+    });
     const controller = new FixController(session, "full-auto", { exportHint: "", streamFrameMs: 1 });
     const app = render(<FixApp controller={controller} theme={theme} network="none" />);
     await controller.submit("go");
     await until(() => /First I will/.test(frame(app)) && !frame(app).includes("then the tests."), "a partial reply on screen");
-    await until(() => frame(app).includes("First I will read the parser, then the tests.") && frame(app).includes("⏵ $ pytest -q"), "the whole reply and the command");
+    await until(
+      () => frame(app).includes("First I will read the parser, then the tests.") && frame(app).includes("⏵ $ pytest -q"),
+      "the whole reply and the command",
+    );
     controller.interrupt();
     await until(() => controller.state.phase === "waiting", "the wait");
     app.unmount();

@@ -25,7 +25,9 @@ const bash = (command: string, thought = "") => ({ ...toolCalls({ name: "bash", 
 const TASK = "Chained subtraction is wrong: 10 - 4 - 3 gives 9, should give 3.";
 
 function containersOf(repo: string): string[] {
-  return execFileSync("docker", ["ps", "-aq", "--filter", `label=bottega.instance=${basename(repo)}`], { encoding: "utf8" }).split("\n").filter(Boolean);
+  return execFileSync("docker", ["ps", "-aq", "--filter", `label=bottega.instance=${basename(repo)}`], { encoding: "utf8" })
+    .split("\n")
+    .filter(Boolean);
 }
 
 function launch(args: string[], sessions: string, exitFile: string): TmuxTerminal {
@@ -60,7 +62,11 @@ describe("bottega fix in a terminal (tmux, 80×24)", () => {
     const repo = await fixRepo(row);
     const sessions = mkdtempSync(join(tmpdir(), "bottega-sessions-"));
     const exitFile = join(sessions, "exit-1");
-    const t = launch([repo, "--model-url", server.url, "-m", TASK, "--setup", "ln -sf /usr/bin/python3 /usr/local/bin/python"], sessions, exitFile);
+    const t = launch(
+      [repo, "--model-url", server.url, "-m", TASK, "--setup", "ln -sf /usr/bin/python3 /usr/local/bin/python"],
+      sessions,
+      exitFile,
+    );
 
     // 1. A command in suggest mode asks first.
     await t.waitFor("wants to run: a command", 120_000);
@@ -105,7 +111,10 @@ describe("bottega fix in a terminal (tmux, 80×24)", () => {
     const afterEsc = requests[3]!;
     expect(afterEsc.at(-2)).toMatchObject({ role: "tool", content: expect.stringContaining("The command was interrupted by the user.") });
     expect(afterEsc.at(-1)).toEqual({ role: "user", content: "go on, but no more sleeping" });
-    expect(requests[4]!.at(-1)).toMatchObject({ role: "tool", content: expect.stringContaining("The user rejected this action. Their feedback: do not delete the package") });
+    expect(requests[4]!.at(-1)).toMatchObject({
+      role: "tool",
+      content: expect.stringContaining("The user rejected this action. Their feedback: do not delete the package"),
+    });
     expect(requests[5]!.at(-1)!.content).toContain("passed"); // the package is still there and fixed
 
     // 6. /apply: the host repository holds the fix and its tests pass.

@@ -43,7 +43,9 @@ const rawRows = rawLines.map((line) => JSON.parse(line) as Record<string, unknow
 const rows = rawRows.map((raw) => TaskRow.parse(raw));
 const wrongPatches = new Map(
   await Promise.all(
-    rows.map(async (row) => [row.instance_id, await readFile(path.join(FIXTURES_DIR, "wrong", `${row.instance_id}.diff`), "utf8")] as const),
+    rows.map(
+      async (row) => [row.instance_id, await readFile(path.join(FIXTURES_DIR, "wrong", `${row.instance_id}.diff`), "utf8")] as const,
+    ),
   ),
 );
 

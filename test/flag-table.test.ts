@@ -51,7 +51,8 @@ describe("--help", () => {
       const shown = helpOf(result.stdout, flag).replace(/\s+/g, " ");
       expect(shown, `--${flag}`).not.toBe("");
       if (spec.defaultText !== undefined) expect(shown, `--${flag}`).toContain(`(default: ${spec.defaultText})`);
-      else if (spec.kind === "boolean" && spec.default !== undefined) expect(shown, `--${flag}`).toContain(`(default ${spec.default ? "on" : "off"})`);
+      else if (spec.kind === "boolean" && spec.default !== undefined)
+        expect(shown, `--${flag}`).toContain(`(default ${spec.default ? "on" : "off"})`);
       else if (spec.default !== undefined) expect(shown, `--${flag}`).toContain(`(default ${spec.default})`);
     }
   });
@@ -61,12 +62,15 @@ describe("the defaults --help prints", () => {
   // Every field gets the schema's default: the flags' printed defaults must be those.
   const defaults = RunConfig.parse({ runId: "x", dataset: "d", model: {} });
 
-  it.each(Object.entries(EVAL_FLAGS as FlagTable).filter(([, spec]) => spec.field !== undefined))("--%s prints the config schema's default", (_flag, spec) => {
-    const schemaDefault = at(defaults, spec.field!);
-    if (spec.default !== undefined) expect(fieldValue(spec, spec.default)).toEqual(schemaDefault);
-    // A field the schema fills must have its default shown, as a value or in words.
-    else if (schemaDefault !== undefined) expect(spec.defaultText).toBeDefined();
-  });
+  it.each(Object.entries(EVAL_FLAGS as FlagTable).filter(([, spec]) => spec.field !== undefined))(
+    "--%s prints the config schema's default",
+    (_flag, spec) => {
+      const schemaDefault = at(defaults, spec.field!);
+      if (spec.default !== undefined) expect(fieldValue(spec, spec.default)).toEqual(schemaDefault);
+      // A field the schema fills must have its default shown, as a value or in words.
+      else if (schemaDefault !== undefined) expect(spec.defaultText).toBeDefined();
+    },
+  );
 });
 
 describe("flag values reach the run config", () => {
@@ -108,7 +112,8 @@ describe("flag values reach the run config", () => {
 
 describe("usage errors name the flag", () => {
   const parse = (argv: string[]) => () => parseCommandFlags(argv, EVAL_COMMAND);
-  const config = (argv: string[]) => () => runConfigFromFlags(parseCommandFlags(argv, EVAL_COMMAND)!.values, { grade: true, modelURL: MODEL_URL });
+  const config = (argv: string[]) => () =>
+    runConfigFromFlags(parseCommandFlags(argv, EVAL_COMMAND)!.values, { grade: true, modelURL: MODEL_URL });
 
   it.each([
     [["--workers", "many"], /^--workers: expected a number, got "many"/],

@@ -12,9 +12,15 @@ if (!present) console.warn(`SKIPPED test/grade-cli.test.ts: ${SHARED} (official 
 // One instance per parser family: django, sympy, pytest_v2 (astropy), pytest (xarray),
 // pytest_options (requests/pylint), matplotlib, seaborn.
 const INSTANCES = present
-  ? ["django__django-11133", "sympy__sympy-12419", "astropy__astropy-14365", "pydata__xarray-2905", "psf__requests-1142", "matplotlib__matplotlib-22719", "mwaskom__seaborn-3187"].filter((id) =>
-      existsSync(join(LOGS, id, "report.json")),
-    )
+  ? [
+      "django__django-11133",
+      "sympy__sympy-12419",
+      "astropy__astropy-14365",
+      "pydata__xarray-2905",
+      "psf__requests-1142",
+      "matplotlib__matplotlib-22719",
+      "mwaskom__seaborn-3187",
+    ].filter((id) => existsSync(join(LOGS, id, "report.json")))
   : [];
 
 describe.skipIf(!present)("bottega grade (CLI) on official logs", () => {

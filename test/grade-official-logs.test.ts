@@ -78,8 +78,7 @@ describe.skipIf(!hasLogs || !hasParquet)("the official run report", () => {
       { instance_id: id, model_name_or_path: MODEL, model_patch: patch },
     ]),
   );
-  const fromFolders = (prediction: RunReportPrediction, file: InstanceFile) =>
-    readIfExists(path.join(LOGS, prediction.instance_id, file));
+  const fromFolders = (prediction: RunReportPrediction, file: InstanceFile) => readIfExists(path.join(LOGS, prediction.instance_id, file));
 
   // Departure 1: the three Docker-inventory keys sit between error_ids and schema_version.
   // v4.1.0 writes them only without a Docker client (an inverted condition), and then after

@@ -214,9 +214,7 @@ describe("gradeInstance", () => {
       "infra_failure",
       "tests_status",
     ]);
-    const timedOut = gradeInstance(
-      input({ semantics: "v5", log: lines(START, "running", "", "Timeout error: 1800 seconds exceeded.") }),
-    );
+    const timedOut = gradeInstance(input({ semantics: "v5", log: lines(START, "running", "", "Timeout error: 1800 seconds exceeded.") }));
     expect(timedOut["owner__repo-1"]).toEqual({
       patch_is_None: false,
       patch_exists: true,

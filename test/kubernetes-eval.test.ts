@@ -31,7 +31,19 @@ describe("bottega eval --sandbox kubernetes", () => {
   it("grades the gold patches of every fixture in pods, and deletes them", async () => {
     const posts = server.requests.filter((r) => r.startsWith("POST")).length;
     const before = server.requests.length;
-    const result = await cli(["eval", "--sandbox", "kubernetes", "--predictions", "gold", "--run-id", "k8s-gold", "--results", suite.results, "--workers", "3"]);
+    const result = await cli([
+      "eval",
+      "--sandbox",
+      "kubernetes",
+      "--predictions",
+      "gold",
+      "--run-id",
+      "k8s-gold",
+      "--results",
+      suite.results,
+      "--workers",
+      "3",
+    ]);
     expect(result.code, result.stderr + result.stdout).toBe(0);
     const r = report("k8s-gold");
     expect(r.resolved_ids).toEqual(suite.ids());
@@ -49,7 +61,19 @@ describe("bottega eval --sandbox kubernetes", () => {
     const execsBefore = server.requests.filter((r) => r.endsWith("/exec")).length;
     const requestsBefore = server.requests.length;
     const model = await suite.serve(suite.rows.map((row) => episodeConversation(suite.episode(row), row.problem_statement)));
-    const result = await cli(["eval", "--sandbox", "kubernetes", "--model-url", model.url, "--run-id", "k8s-agent", "--results", suite.results, "--workers", "3"]);
+    const result = await cli([
+      "eval",
+      "--sandbox",
+      "kubernetes",
+      "--model-url",
+      model.url,
+      "--run-id",
+      "k8s-agent",
+      "--results",
+      suite.results,
+      "--workers",
+      "3",
+    ]);
     expect(result.code, result.stderr + result.stdout).toBe(0);
     const r = report("k8s-agent");
     expect(r.resolved_ids).toEqual(suite.ids());
@@ -58,14 +82,28 @@ describe("bottega eval --sandbox kubernetes", () => {
     await expect.poll(() => podsOf("k8s-agent").length, { timeout: 20_000 }).toBe(0);
     const execs = server.requests.filter((r) => r.endsWith("/exec")).length - execsBefore;
     expect(execs).toBeGreaterThan(suite.ids().length * 4);
-    console.log(`k8s-agent: ${execs} exec calls and ${server.requests.length - requestsBefore} API requests for ${suite.ids().length} instances`);
+    console.log(
+      `k8s-agent: ${execs} exec calls and ${server.requests.length - requestsBefore} API requests for ${suite.ids().length} instances`,
+    );
   }, 900_000);
 
   it("refuses a bad pod template as a usage error naming the file and the field, before any pod", async () => {
     const file = join(suite.results, "bad-template.yaml");
     writeFileSync(file, "spec:\n  tolerations: { key: gpu }\n");
     const posts = server.requests.filter((r) => r.startsWith("POST")).length;
-    const result = await cli(["eval", "--sandbox", "kubernetes", "--pod-template", file, "--predictions", "gold", "--run-id", "k8s-bad", "--results", suite.results]);
+    const result = await cli([
+      "eval",
+      "--sandbox",
+      "kubernetes",
+      "--pod-template",
+      file,
+      "--predictions",
+      "gold",
+      "--run-id",
+      "k8s-bad",
+      "--results",
+      suite.results,
+    ]);
     expect(result.code).toBe(2);
     expect(result.stderr).toContain(`--pod-template ${file}: field spec.tolerations`);
     expect(server.requests.filter((r) => r.startsWith("POST")).length).toBe(posts);

@@ -52,13 +52,21 @@ describe("Kubernetes sandbox pods", () => {
       ].join("\n"),
     );
     const template = modules.loadPodTemplate(file);
-    const box = await modules.KubernetesSandbox.create(kube, { image: BASE_IMAGE, labels, memoryBytes: 1 << 30, cpus: 2, workdir: "/tmp", user: "root" }, { template, activeDeadlineSeconds: 3600 });
+    const box = await modules.KubernetesSandbox.create(
+      kube,
+      { image: BASE_IMAGE, labels, memoryBytes: 1 << 30, cpus: 2, workdir: "/tmp", user: "root" },
+      { template, activeDeadlineSeconds: 3600 },
+    );
     try {
       const pod = server.registry.get(server.namespace, box.id)!;
       expect(pod.status.phase).toBe("Running");
       expect(pod.metadata.name).toMatch(/^bottega-agent-astropy-astropy-12907-[0-9a-f]{6}$/);
       // A label value cannot hold ':' or '/': sanitised, and the exact value kept in an annotation.
-      expect(pod.metadata.labels).toMatchObject({ [LABELS.run]: "k8s-test_run_1", [LABELS.instance]: "astropy__astropy-12907", [LABELS.role]: "agent" });
+      expect(pod.metadata.labels).toMatchObject({
+        [LABELS.run]: "k8s-test_run_1",
+        [LABELS.instance]: "astropy__astropy-12907",
+        [LABELS.role]: "agent",
+      });
       expect(JSON.parse(pod.metadata.annotations!["bottega.labels"]!)).toEqual(labels);
       expect(pod.metadata.annotations!["bottega.owner"]).toContain(`:${process.pid}:`);
       expect(pod.spec).toMatchObject({
@@ -96,7 +104,9 @@ describe("Kubernetes sandbox pods", () => {
     expect(error).toBeInstanceOf(ImageUnavailableError);
     expect((error as Error).message).toContain(image);
     expect((error as Error).message).toMatch(/ErrImagePull|ImagePullBackOff/);
-    await expect.poll(() => server.registry.list(server.namespace, (pod) => pod.spec.containers[0]!.image === image).length, { timeout: 10_000 }).toBe(0);
+    await expect
+      .poll(() => server.registry.list(server.namespace, (pod) => pod.spec.containers[0]!.image === image).length, { timeout: 10_000 })
+      .toBe(0);
   }, 30_000);
 
   it("retries creation on 429 (honouring Retry-After), 5xx and a lost answer (adopting its own pod on 409)", async () => {
@@ -114,7 +124,9 @@ describe("Kubernetes sandbox pods", () => {
   }, 60_000);
 
   it("says which namespace and server refused, and when there is no kubeconfig", async () => {
-    await expect(modules.connectKubernetes({ namespace: "nowhere" })).rejects.toThrow(/namespace "nowhere".*namespaces "nowhere" not found/);
+    await expect(modules.connectKubernetes({ namespace: "nowhere" })).rejects.toThrow(
+      /namespace "nowhere".*namespaces "nowhere" not found/,
+    );
     const saved = process.env.KUBECONFIG;
     process.env.KUBECONFIG = "/nonexistent/kubeconfig";
     try {
@@ -182,21 +194,34 @@ describe("the test Kubernetes API server", () => {
     expect(unauthorized.status).toBe(401);
     expect(JSON.parse(unauthorized.body)).toMatchObject({ kind: "Status", status: "Failure", reason: "Unauthorized", code: 401 });
     const missing = await get(`/api/v1/namespaces/${server.namespace}/pods/nope`);
-    expect(JSON.parse(missing.body)).toMatchObject({ kind: "Status", reason: "NotFound", message: 'pods "nope" not found', details: { name: "nope", kind: "pods" }, code: 404 });
+    expect(JSON.parse(missing.body)).toMatchObject({
+      kind: "Status",
+      reason: "NotFound",
+      message: 'pods "nope" not found',
+      details: { name: "nope", kind: "pods" },
+      code: 404,
+    });
     const badSelector = await get(`/api/v1/namespaces/${server.namespace}/pods?labelSelector=${encodeURIComponent("a in b")}`);
     expect(badSelector.status).toBe(400);
   });
 
   it("streams watch events as JSON lines and answers a too-old resourceVersion with an ERROR 410 event", async () => {
-    const expired = await get(`/api/v1/namespaces/${server.namespace}/pods?watch=true&resourceVersion=0&timeoutSeconds=1&fieldSelector=metadata.name%3Dnone`);
+    const expired = await get(
+      `/api/v1/namespaces/${server.namespace}/pods?watch=true&resourceVersion=0&timeoutSeconds=1&fieldSelector=metadata.name%3Dnone`,
+    );
     expect(expired.status).toBe(200);
     expect(expired.body).toBe("");
     const gone = await get(`/api/v1/namespaces/${server.namespace}/pods?watch=true&resourceVersion=-5&timeoutSeconds=1`);
     expect(JSON.parse(gone.body.trim())).toMatchObject({ type: "ERROR", object: { kind: "Status", code: 410, reason: "Expired" } });
     const box = await modules.KubernetesSandbox.create(kube, { image: BASE_IMAGE, labels: { ...labels, [LABELS.run]: "k8s-watch" } });
     await box.remove();
-    const events = await get(`/api/v1/namespaces/${server.namespace}/pods?watch=1&resourceVersion=1&timeoutSeconds=1&labelSelector=${encodeURIComponent(`${LABELS.run}=k8s-watch`)}`);
-    const types = events.body.trim().split("\n").map((line) => (JSON.parse(line) as { type: string }).type);
+    const events = await get(
+      `/api/v1/namespaces/${server.namespace}/pods?watch=1&resourceVersion=1&timeoutSeconds=1&labelSelector=${encodeURIComponent(`${LABELS.run}=k8s-watch`)}`,
+    );
+    const types = events.body
+      .trim()
+      .split("\n")
+      .map((line) => (JSON.parse(line) as { type: string }).type);
     expect(types[0]).toBe("ADDED");
     expect(types).toContain("MODIFIED");
     expect(types.at(-1)).toBe("DELETED");

@@ -105,16 +105,18 @@ describe("layers", () => {
     expect(judge("scaffold/agent.ts", 'const m = await import("../src/shell/main.ts");')).toEqual(["scaffold/ may not import src/shell/"]);
     expect(judge("harness/run/x.ts", 'export { b } from "../../src/shell/commands/y.ts";')).toEqual(["harness/ may not import src/shell/"]);
     expect(judge("harness/run/x.ts", 'import type Docker from "dockerode";')).toEqual(["only the Docker back end imports dockerode"]);
-    expect(judge("src/shell/commands/x.ts", 'import { DockerSandbox } from "../../foundation/sandbox/docker/docker-sandbox.ts";')[0]).toMatch(
-      /only src\/foundation\/sandbox\/open-backend.ts reaches the Docker back end/,
-    );
-    expect(judge("harness/run/x.ts", 'import { a } from "../../scaffold/agent.ts";\nimport { b } from "../../src/foundation/store/jsonl.ts";')).toEqual([
-      undefined,
-      undefined,
-    ]);
+    expect(
+      judge("src/shell/commands/x.ts", 'import { DockerSandbox } from "../../foundation/sandbox/docker/docker-sandbox.ts";')[0],
+    ).toMatch(/only src\/foundation\/sandbox\/open-backend.ts reaches the Docker back end/);
+    expect(
+      judge("harness/run/x.ts", 'import { a } from "../../scaffold/agent.ts";\nimport { b } from "../../src/foundation/store/jsonl.ts";'),
+    ).toEqual([undefined, undefined]);
     expect(judge("test/sandbox.test.ts", 'import Docker from "dockerode";')).toEqual([undefined]);
-    expect(judge("harness/run/x.ts", 'import { KubeConfig } from "@kubernetes/client-node";')).toEqual(["only the Kubernetes back end imports @kubernetes/client-node"]);
-    expect(judge("src/shell/commands/x.ts", 'import { a } from "../../foundation/sandbox/kubernetes/pod-template.ts";')[0]).toMatch(/reaches the Kubernetes back end/);
+    expect(judge("harness/run/x.ts", 'import { KubeConfig } from "@kubernetes/client-node";')).toEqual([
+      "only the Kubernetes back end imports @kubernetes/client-node",
+    ]);
+    expect(judge("src/shell/commands/x.ts", 'import { a } from "../../foundation/sandbox/kubernetes/pod-template.ts";')[0]).toMatch(
+      /reaches the Kubernetes back end/,
+    );
   });
 });
-

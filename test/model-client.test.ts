@@ -325,10 +325,7 @@ describe("retries", () => {
   }
 
   it("retries a stream cut off after the headers", async () => {
-    const { client } = await setup(
-      { conversations: oneConversation(failFirst(1, stall(true, 20), text("whole"))) },
-      { stream: true },
-    );
+    const { client } = await setup({ conversations: oneConversation(failFirst(1, stall(true, 20), text("whole"))) }, { stream: true });
     const result = await client.complete({ messages: user("task-1") });
     expect(result.message.content).toBe("whole");
     expect(result.attempts).toBe(2);
@@ -336,10 +333,7 @@ describe("retries", () => {
 
   for (const stream of [false, true]) {
     it(`retries a 200 that ends with no answer in it (${stream ? "a stream without finish_reason" : "an empty body"})`, async () => {
-      const { client } = await setup(
-        { conversations: oneConversation(failFirst(1, stall(true, 10, "end"), text("whole"))) },
-        { stream },
-      );
+      const { client } = await setup({ conversations: oneConversation(failFirst(1, stall(true, 10, "end"), text("whole"))) }, { stream });
       const result = await client.complete({ messages: user("task-1") });
       expect(result.message.content).toBe("whole");
       expect(result.attempts).toBe(2);
@@ -368,10 +362,7 @@ describe("retries", () => {
     const server = await startFakeOpenAI({ conversations: [] });
     const url = server.url;
     await server.close();
-    const client = new ModelClient(
-      { baseURL: url, model: "m", maxModelLen: 1_000, retry: { maxAttempts: 2, baseDelayMs: 1 } },
-      {},
-    );
+    const client = new ModelClient({ baseURL: url, model: "m", maxModelLen: 1_000, retry: { maxAttempts: 2, baseDelayMs: 1 } }, {});
     const error = await client.complete({ messages: user("task-1") }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ModelUnavailableError);
     expect((error as ModelUnavailableError).lastReason).toBe("connection");
@@ -380,7 +371,10 @@ describe("retries", () => {
 
   for (const [status, fault] of [
     [404, notFound()],
-    [400, { type: "http_error", status: 400, body: { error: { message: "bad tool schema", type: "BadRequestError", param: null, code: 400 } } }],
+    [
+      400,
+      { type: "http_error", status: 400, body: { error: { message: "bad tool schema", type: "BadRequestError", param: null, code: 400 } } },
+    ],
   ] as const) {
     it(`does not retry a ${status}`, async () => {
       const { server, client } = await setup({ conversations: oneConversation(fault) });

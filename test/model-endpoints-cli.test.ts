@@ -10,18 +10,38 @@ import { fixtureSuite } from "./support/fixture-suite.ts";
 const suite = fixtureSuite("endpoints");
 const readJson = (...path: string[]) => JSON.parse(readFileSync(join(suite.results, ...path), "utf8"));
 const events = (runId: string) =>
-  readFileSync(join(suite.results, runId, "events.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l) as Record<string, unknown>);
-const evalArgs = (runId: string, ...extra: string[]) => ["eval", "--run-id", runId, "--results", suite.results, "--workers", "6", "--grade-workers", "3", ...extra];
+  readFileSync(join(suite.results, runId, "events.jsonl"), "utf8")
+    .trim()
+    .split("\n")
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
+const evalArgs = (runId: string, ...extra: string[]) => [
+  "eval",
+  "--run-id",
+  runId,
+  "--results",
+  suite.results,
+  "--workers",
+  "6",
+  "--grade-workers",
+  "3",
+  ...extra,
+];
 
 describe("several model endpoints", () => {
   // Two full runs of the fixtures (agent and grading): slow on a busy machine.
-  it("survives losing one mid-run: every episode finishes, only its episodes move, the report equals a single-endpoint run", { timeout: 900_000 }, async () => {
+  it("survives losing one mid-run: every episode finishes, only its episodes move, the report equals a single-endpoint run", {
+    timeout: 900_000,
+  }, async () => {
     const conversations = () => suite.rows.map((row) => episodeConversation(suite.episode(row), row.problem_statement));
     const single = await suite.serve(conversations(), { latencyMs: 100 });
     const reference = await runCli(evalArgs("one-endpoint", "--model-url", single.url));
     expect(reference.code, reference.stderr).toBe(0);
 
-    const [a, b, c] = [await suite.serve(conversations(), { latencyMs: 100 }), await suite.serve(conversations(), { latencyMs: 100 }), await suite.serve(conversations(), { latencyMs: 100 })];
+    const [a, b, c] = [
+      await suite.serve(conversations(), { latencyMs: 100 }),
+      await suite.serve(conversations(), { latencyMs: 100 }),
+      await suite.serve(conversations(), { latencyMs: 100 }),
+    ];
     // b dies once it has answered a few requests: its episodes are mid-way.
     let killed = false;
     const watch = setInterval(() => {
@@ -30,11 +50,15 @@ describe("several model endpoints", () => {
         void b.close();
       }
     }, 20);
-    const result = await runCli(evalArgs("three-endpoints", "--model-url", a.url, "--model-url", `${b.url},${c.url}`)).finally(() => clearInterval(watch));
+    const result = await runCli(evalArgs("three-endpoints", "--model-url", a.url, "--model-url", `${b.url},${c.url}`)).finally(() =>
+      clearInterval(watch),
+    );
     expect(killed).toBe(true);
     expect(result.code, result.stderr).toBe(0);
     expect(result.stdout).toContain(`model endpoint ${b.url} DOWN`);
-    expect(readFileSync(join(suite.results, "three-endpoints", "report.json"), "utf8")).toBe(readFileSync(join(suite.results, "one-endpoint", "report.json"), "utf8"));
+    expect(readFileSync(join(suite.results, "three-endpoints", "report.json"), "utf8")).toBe(
+      readFileSync(join(suite.results, "one-endpoint", "report.json"), "utf8"),
+    );
 
     // Pinned: an episode's calls all go to one endpoint, except those that were on b when it died.
     const log = events("three-endpoints");
@@ -45,7 +69,11 @@ describe("several model endpoints", () => {
       const endpoints = log.filter((e) => e.type === "agent_step" && e.instance_id === id).map((e) => e.endpoint as string);
       const move = moved.find((e) => e.instance_id === id);
       if (!move) expect(new Set(endpoints).size, id).toBe(1);
-      else expect(endpoints.filter((url, i) => url !== endpoints[i - 1]), id).toEqual(endpoints[0] === b.url ? [b.url, move.to] : [move.to]);
+      else
+        expect(
+          endpoints.filter((url, i) => url !== endpoints[i - 1]),
+          id,
+        ).toEqual(endpoints[0] === b.url ? [b.url, move.to] : [move.to]);
     }
 
     // The figures: in run.json and in `bottega status`.

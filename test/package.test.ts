@@ -27,7 +27,13 @@ function consumerLock(tarballName: string): object {
   const pkg = JSON.parse(readFileSync(join(PROJECT_ROOT, "package.json"), "utf8"));
   const packages: Record<string, Record<string, unknown>> = {
     "": { name: "consumer", dependencies: { bottega: `file:${tarballName}` } },
-    "node_modules/bottega": { version: pkg.version, resolved: `file:${tarballName}`, dependencies: pkg.dependencies, bin: pkg.bin, engines: pkg.engines },
+    "node_modules/bottega": {
+      version: pkg.version,
+      resolved: `file:${tarballName}`,
+      dependencies: pkg.dependencies,
+      bin: pkg.bin,
+      engines: pkg.engines,
+    },
   };
   for (const [path, entry] of Object.entries<Record<string, unknown>>(project.packages)) {
     if (path === "" || entry.dev) continue;
@@ -40,11 +46,17 @@ function consumerLock(tarballName: string): object {
 
 beforeAll(() => {
   // dist/ is built by the test run's global setup; packing must not build it again.
-  const out = execFileSync("npm", ["pack", "--ignore-scripts", "--json", "--pack-destination", dir], { cwd: PROJECT_ROOT, encoding: "utf8" });
+  const out = execFileSync("npm", ["pack", "--ignore-scripts", "--json", "--pack-destination", dir], {
+    cwd: PROJECT_ROOT,
+    encoding: "utf8",
+  });
   const [packed] = JSON.parse(out) as Array<{ filename: string; files: PackedFile[] }>;
   files = packed!.files.map((f) => f.path);
   tarball = packed!.filename;
-  writeFileSync(join(dir, "package.json"), JSON.stringify({ name: "consumer", private: true, dependencies: { bottega: `file:${tarball}` } }));
+  writeFileSync(
+    join(dir, "package.json"),
+    JSON.stringify({ name: "consumer", private: true, dependencies: { bottega: `file:${tarball}` } }),
+  );
   writeFileSync(join(dir, "package-lock.json"), JSON.stringify(consumerLock(tarball), null, 2));
   execFileSync("npm", ["ci", "--offline", "--ignore-scripts", "--no-audit", "--no-fund"], { cwd: dir, stdio: "pipe" });
 }, 600_000);

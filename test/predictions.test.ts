@@ -54,7 +54,11 @@ describe("loadPredictions: file formats", () => {
     const file = write("preds.jsonl", jsonl([{ ...pred("acme__w-1"), cost: 0.1 }, pred("acme__w-2")]));
     const predictions = await loadPredictions(file, rows);
     expect([...predictions.keys()]).toEqual(["acme__w-1", "acme__w-2"]);
-    expect(predictions.get("acme__w-1")).toMatchObject({ model_patch: "diff for acme__w-1\n", model_name_or_path: "org/model-7b", cost: 0.1 });
+    expect(predictions.get("acme__w-1")).toMatchObject({
+      model_patch: "diff for acme__w-1\n",
+      model_name_or_path: "org/model-7b",
+      cost: 0.1,
+    });
   });
 
   it("reads a .json list and a .json id → prediction map (only the values count)", async () => {

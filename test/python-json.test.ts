@@ -44,7 +44,14 @@ describe("python-json layout", () => {
 
   it("escapes keys like values and keeps a Map's insertion order even for integer-like keys", () => {
     expect(pythonJsonDumps({ "é\n": 1 }, { indent: 2 })).toBe('{\n  "\\u00e9\\n": 1\n}');
-    expect(pythonJsonDumps(new Map([["10", 1], ["2", 2]]))).toBe('{"10": 1, "2": 2}');
+    expect(
+      pythonJsonDumps(
+        new Map([
+          ["10", 1],
+          ["2", 2],
+        ]),
+      ),
+    ).toBe('{"10": 1, "2": 2}');
   });
 
   it("writes numbers like Python: safe integers as ints, others as float repr", () => {

@@ -50,7 +50,9 @@ describe.skipIf(missing !== null)("pulling from a loopback registry", () => {
     expect((error as Error).message).toMatch(/not found|unknown|does not exist/i);
   });
 
-  it("a registry that stops mid-pull fails the pull with an error naming the image, and leaves no image behind", { timeout: 180_000 }, async () => {
+  it("a registry that stops mid-pull fails the pull with an error naming the image, and leaves no image behind", {
+    timeout: 180_000,
+  }, async () => {
     const relay = await dyingRegistry(2_000_000);
     try {
       const image = fixtureCopy("bottega-fixtures_1776_textfmt-2", relay.address);

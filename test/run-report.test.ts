@@ -1,10 +1,5 @@
 import { describe, expect, it } from "vitest";
-import {
-  NoPredictionsError,
-  makeRunReport,
-  runReportFileName,
-  serializeRunReport,
-} from "../harness/grading/run-report.ts";
+import { NoPredictionsError, makeRunReport, runReportFileName, serializeRunReport } from "../harness/grading/run-report.ts";
 import type { InstanceFile, RunReportPrediction } from "../harness/grading/run-report.ts";
 
 const MODEL = "org/model-x";

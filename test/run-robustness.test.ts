@@ -17,14 +17,35 @@ const goldEpisode = (row: TaskRow) => suite.episode(row);
 const serve = (conversations: Conversation[], latencyMs = 0) => suite.serve(conversations, { latencyMs });
 
 const readJson = (...path: string[]) => JSON.parse(readFileSync(join(suite.results, ...path), "utf8"));
-const events = (runId: string) => readFileSync(join(suite.results, runId, "events.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l));
-const containersOf = (runId: string) => execFileSync("docker", ["ps", "-aq", "--filter", `label=bottega.run=${runId}`]).toString().trim();
-const evalArgs = (server: FakeOpenAI, runId: string, ...extra: string[]) => ["eval", "--model-url", server.url, "--run-id", runId, "--results", suite.results, "--workers", "2", ...extra];
+const events = (runId: string) =>
+  readFileSync(join(suite.results, runId, "events.jsonl"), "utf8")
+    .trim()
+    .split("\n")
+    .map((l) => JSON.parse(l));
+const containersOf = (runId: string) =>
+  execFileSync("docker", ["ps", "-aq", "--filter", `label=bottega.run=${runId}`])
+    .toString()
+    .trim();
+const evalArgs = (server: FakeOpenAI, runId: string, ...extra: string[]) => [
+  "eval",
+  "--model-url",
+  server.url,
+  "--run-id",
+  runId,
+  "--results",
+  suite.results,
+  "--workers",
+  "2",
+  ...extra,
+];
 
 describe("a run killed with SIGKILL and started again", () => {
   it("finishes with the same reports as an uninterrupted run, no container left, nothing graded twice", async () => {
     // Slow replies, so the run is still busy when it is killed.
-    const server = await serve(suite.rows.map((row) => episodeConversation(goldEpisode(row), row.problem_statement)), 150);
+    const server = await serve(
+      suite.rows.map((row) => episodeConversation(goldEpisode(row), row.problem_statement)),
+      150,
+    );
     const reference = await runCli(evalArgs(server, "reference"));
     expect(reference.code, reference.stderr).toBe(0);
 
@@ -44,21 +65,29 @@ describe("a run killed with SIGKILL and started again", () => {
     const second = await runCli(evalArgs(server, "killed"));
     expect(second.code, second.stderr).toBe(0);
     expect(second.stdout).toMatch(/6 instances, [1-4] to do/);
-    expect(readFileSync(join(suite.results, "killed", "report.json"), "utf8")).toBe(readFileSync(join(suite.results, "reference", "report.json"), "utf8"));
+    expect(readFileSync(join(suite.results, "killed", "report.json"), "utf8")).toBe(
+      readFileSync(join(suite.results, "reference", "report.json"), "utf8"),
+    );
     for (const id of ids()) expect(readJson("killed", "logs", id, "report.json")).toEqual(readJson("reference", "logs", id, "report.json"));
     expect(containersOf("killed")).toBe("");
     const gradedCount = new Map<string, number>();
     for (const e of events("killed")) if (e.type === "graded") gradedCount.set(e.instance_id, (gradedCount.get(e.instance_id) ?? 0) + 1);
     expect([...gradedCount.values()].every((n) => n === 1)).toBe(true);
     // predictions.jsonl holds one whole line per instance: nothing duplicated or torn.
-    const predictions = readFileSync(join(suite.results, "killed", "predictions.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l).instance_id);
+    const predictions = readFileSync(join(suite.results, "killed", "predictions.jsonl"), "utf8")
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l).instance_id);
     expect(predictions.sort()).toEqual(ids());
   });
 });
 
 describe("Ctrl-C", () => {
   it("stops new work, removes the run's containers and exits non-zero with a resume hint", async () => {
-    const server = await serve(suite.rows.map((row) => episodeConversation(goldEpisode(row), row.problem_statement)), 300);
+    const server = await serve(
+      suite.rows.map((row) => episodeConversation(goldEpisode(row), row.problem_statement)),
+      300,
+    );
     let sent = false;
     const result = await runCli(evalArgs(server, "interrupted"), {
       onStdout: (out, child) => {
@@ -85,7 +114,7 @@ describe("Ctrl-C", () => {
 
 describe("a flaky model server", () => {
   it("retries 500s, 429s and stalls mid-run and still finishes every episode", async () => {
-    const flaky = (turn: (typeof replayTurn extends (...a: never[]) => infer R ? R : never), i: number) =>
+    const flaky = (turn: typeof replayTurn extends (...a: never[]) => infer R ? R : never, i: number) =>
       i === 1
         ? (request: Parameters<typeof turn>[0]) => failFirst(2, serverError(), turn(request) as ReplyTurn)
         : i === 2
@@ -94,7 +123,11 @@ describe("a flaky model server", () => {
             ? (request: Parameters<typeof turn>[0]) => failFirst(1, stall(false, 4000), turn(request) as ReplyTurn)
             : turn;
     const server = await serve(
-      suite.rows.map((row) => ({ name: row.instance_id, match: row.problem_statement, turns: goldEpisode(row).actions.map(replayTurn).map(flaky) })),
+      suite.rows.map((row) => ({
+        name: row.instance_id,
+        match: row.problem_statement,
+        turns: goldEpisode(row).actions.map(replayTurn).map(flaky),
+      })),
     );
     const result = await runCli(evalArgs(server, "flaky", "--request-timeout", "2", "--workers", "3"));
     expect(result.code, result.stderr).toBe(0);
@@ -108,18 +141,37 @@ describe("a flaky model server", () => {
   });
 
   it("ends episodes exit_api when the server stays down, and the run completes", async () => {
-    const down = suite.rows.slice(0, 2).map((row): Conversation => ({ name: row.instance_id, match: row.problem_statement, turns: [failFirst(Infinity, serverError(), { type: "reply", content: "never" })] }));
+    const down = suite.rows.slice(0, 2).map(
+      (row): Conversation => ({
+        name: row.instance_id,
+        match: row.problem_statement,
+        turns: [failFirst(Infinity, serverError(), { type: "reply", content: "never" })],
+      }),
+    );
     const up = suite.rows.slice(2, 4).map((row) => episodeConversation(goldEpisode(row), row.problem_statement));
     const server = await serve([...down, ...up]);
-    const instances = suite.rows.slice(0, 4).map((r) => r.instance_id).join(",");
+    const instances = suite.rows
+      .slice(0, 4)
+      .map((r) => r.instance_id)
+      .join(",");
     const result = await runCli(evalArgs(server, "down", "--instances", instances, "--max-attempts", "3"));
     expect(result.code, result.stderr).toBe(0);
     for (const row of suite.rows.slice(0, 2)) {
       expect(Trajectory.parse(readJson("down", "trajectories", `${row.instance_id}.json`)).exit_status).toBe("exit_api");
     }
     const report = readJson("down", "report.json");
-    expect(report.empty_patch_ids).toEqual(suite.rows.slice(0, 2).map((r) => r.instance_id).sort());
-    expect(report.resolved_ids).toEqual(suite.rows.slice(2, 4).map((r) => r.instance_id).sort());
+    expect(report.empty_patch_ids).toEqual(
+      suite.rows
+        .slice(0, 2)
+        .map((r) => r.instance_id)
+        .sort(),
+    );
+    expect(report.resolved_ids).toEqual(
+      suite.rows
+        .slice(2, 4)
+        .map((r) => r.instance_id)
+        .sort(),
+    );
     expect(readFileSync(join(suite.results, "down", "summary.md"), "utf8")).toMatch(/exit_api \| 2/);
   });
 });

@@ -62,7 +62,10 @@ describe("runStats", () => {
 
   it("has no ETA and no token rates before anything finished", () => {
     const stats = runStats(
-      [at(0, { type: "run_started", run_id: "r", total: 2, todo: 2 }), at(5, { type: "phase_started", instance_id: "A", phase: "grade", worker: 0 })],
+      [
+        at(0, { type: "run_started", run_id: "r", total: 2, todo: 2 }),
+        at(5, { type: "phase_started", instance_id: "A", phase: "grade", worker: 0 }),
+      ],
       { now: now(30), grading: true },
     );
     expect(stats.etaMs).toBeUndefined();
@@ -112,8 +115,24 @@ describe("runStats", () => {
       at(0, { type: "run_started", run_id: "r3", total: 3, todo: 3 }),
       at(0, { type: "phase_started", instance_id: "A", phase: "agent", worker: 0 }),
       at(0, { type: "phase_started", instance_id: "B", phase: "agent", worker: 1 }),
-      at(1, { type: "error", instance_id: "C", phase: "pull", category: "infrastructure", kind: "image_unavailable", message: "404", retrying: false }),
-      at(5, { type: "error", instance_id: "A", phase: "agent", category: "infrastructure", kind: "exit_env", message: "gone", retrying: true }),
+      at(1, {
+        type: "error",
+        instance_id: "C",
+        phase: "pull",
+        category: "infrastructure",
+        kind: "image_unavailable",
+        message: "404",
+        retrying: false,
+      }),
+      at(5, {
+        type: "error",
+        instance_id: "A",
+        phase: "agent",
+        category: "infrastructure",
+        kind: "exit_env",
+        message: "gone",
+        retrying: true,
+      }),
       at(7, { type: "phase_started", instance_id: "A", phase: "agent", worker: 0 }),
       at(20, { type: "agent_finished", instance_id: "A", exit_status: "exit_format", steps: 4, patch_bytes: 0 }),
       at(30, { type: "agent_finished", instance_id: "B", exit_status: "submitted", steps: 9, patch_bytes: 120 }),
@@ -154,7 +173,14 @@ describe("runStats", () => {
       at(25, { type: "pull_progress", instance_id: "C", current: 100, total: 100 }),
     ];
     const stats = runStats(events, { now: now(30), grading: true });
-    expect(stats).toMatchObject({ done: 1, running: { pull: 0, agent: 0, grade: 0 }, queued: 2, awaitingGrade: 1, graded: 0, etaMs: 60_000 });
+    expect(stats).toMatchObject({
+      done: 1,
+      running: { pull: 0, agent: 0, grade: 0 },
+      queued: 2,
+      awaitingGrade: 1,
+      graded: 0,
+      etaMs: 60_000,
+    });
   });
 
   it("stops the clocks of a run interrupted with agents running", () => {

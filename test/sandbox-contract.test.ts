@@ -13,7 +13,14 @@ sandboxContract("docker", async () => {
   docker = await connectDocker();
   return {
     create: (spec) => DockerSandbox.create(docker, spec),
-    exists: (id) => docker.getContainer(id).inspect().then(() => true, () => false),
+    exists: (id) =>
+      docker
+        .getContainer(id)
+        .inspect()
+        .then(
+          () => true,
+          () => false,
+        ),
     reap: () => reapDeadContainers(docker),
     childScript: (image, labels) => `
       import { connectDocker } from "./src/foundation/sandbox/docker/docker-engine.ts";

@@ -112,13 +112,28 @@ describe("DockerBackend.reapDead", () => {
       console.log(box.id);
       setInterval(() => {}, 1000);
     `;
-    const child = spawn("npx", ["tsx", "--input-type=module", "-e", script], { cwd: process.cwd(), stdio: ["ignore", "pipe", "inherit"], detached: true });
+    const child = spawn("npx", ["tsx", "--input-type=module", "-e", script], {
+      cwd: process.cwd(),
+      stdio: ["ignore", "pipe", "inherit"],
+      detached: true,
+    });
     const id = await new Promise<string>((resolve) => child.stdout.once("data", (data: Buffer) => resolve(data.toString().trim())));
     // npx → tsx → node: kill the whole group so the owner really dies.
     process.kill(-child.pid!, "SIGKILL");
     await new Promise((resolve) => child.once("exit", resolve));
     // The owner label names the node process, which dies with the group.
-    for (let i = 0; i < 50 && (await docker.getContainer(id).inspect().then(() => true, () => false)); i++) {
+    for (
+      let i = 0;
+      i < 50 &&
+      (await docker
+        .getContainer(id)
+        .inspect()
+        .then(
+          () => true,
+          () => false,
+        ));
+      i++
+    ) {
       const reaped = await backend.reapDead();
       if (reaped.some((r) => r.id === id)) break;
       await new Promise((r) => setTimeout(r, 100));

@@ -3,7 +3,14 @@ import { connectDocker } from "../src/foundation/sandbox/docker/docker-engine.ts
 import { DockerSandbox } from "../src/foundation/sandbox/docker/docker-sandbox.ts";
 import { BASE_IMAGE } from "../src/foundation/sandbox/docker/base-image.ts";
 import type { ToolContext } from "../scaffold/tools/tool.ts";
-import { createFindFileTool, createSearchDirTool, createSearchFileTool, FindFileArgs, SearchDirArgs, SearchFileArgs } from "../scaffold/tools/search.ts";
+import {
+  createFindFileTool,
+  createSearchDirTool,
+  createSearchFileTool,
+  FindFileArgs,
+  SearchDirArgs,
+  SearchFileArgs,
+} from "../scaffold/tools/search.ts";
 
 // Expected observations follow SWE-agent's tools/search/bin scripts: one `echo` per line.
 
@@ -30,7 +37,7 @@ beforeAll(async () => {
   await box.writeFile("/testbed/pkg/blob.bin", Buffer.from("foo\0binary\n"));
   await box.exec(
     "mkdir -p /testbed/many && for i in $(seq 1 120); do echo needle > /testbed/many/f$i.txt; done && " +
-      "for i in $(seq 1 150); do echo \"hay $i needle\"; done > /testbed/pkg/big.txt",
+      'for i in $(seq 1 150); do echo "hay $i needle"; done > /testbed/pkg/big.txt',
   );
 });
 
@@ -65,7 +72,9 @@ describe("find_file", () => {
   it("follows the shell into another directory", async () => {
     shellCwd = "/testbed/pkg/sub";
     try {
-      expect((await findFile({ file_name: "*.py" })).output).toBe('Found 1 matches for "*.py" in /testbed/pkg/sub:\n/testbed/pkg/sub/b.py\n');
+      expect((await findFile({ file_name: "*.py" })).output).toBe(
+        'Found 1 matches for "*.py" in /testbed/pkg/sub:\n/testbed/pkg/sub/b.py\n',
+      );
     } finally {
       shellCwd = "/testbed";
     }
@@ -147,7 +156,11 @@ describe("search_file", () => {
 
 describe("search tool declarations", () => {
   it("use SWE-agent's names and argument names", () => {
-    expect([createFindFileTool().name, createSearchDirTool().name, createSearchFileTool().name]).toEqual(["find_file", "search_dir", "search_file"]);
+    expect([createFindFileTool().name, createSearchDirTool().name, createSearchFileTool().name]).toEqual([
+      "find_file",
+      "search_dir",
+      "search_file",
+    ]);
     expect(FindFileArgs.safeParse({ file_name: "*.py", dir: "/x" }).success).toBe(true);
     expect(SearchDirArgs.safeParse({ search_term: "x", path: "/x" }).success).toBe(false);
     expect(SearchFileArgs.safeParse({ file: "/x" }).success).toBe(false);

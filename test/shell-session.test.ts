@@ -9,7 +9,12 @@ let box: DockerSandbox;
 let shell: ShellSession;
 
 beforeAll(async () => {
-  box = await DockerSandbox.create(await connectDocker(), { image: BASE_IMAGE, network: "none", pidsLimit: 256, labels: { [LABELS.run]: "test-shell" } });
+  box = await DockerSandbox.create(await connectDocker(), {
+    image: BASE_IMAGE,
+    network: "none",
+    pidsLimit: 256,
+    labels: { [LABELS.run]: "test-shell" },
+  });
   shell = await box.openShell({ init: ["cd /tmp"] });
 });
 
@@ -44,7 +49,7 @@ describe("persistent shell session", () => {
   });
 
   it("does not let a command read the session's input", async () => {
-    const result = await shell.run("read line; echo \"got:[$line]\"");
+    const result = await shell.run('read line; echo "got:[$line]"');
     expect(result.output).toBe("got:[]\n");
   });
 
@@ -85,7 +90,11 @@ describe("persistent shell session", () => {
 
 describe("persistent shell session prompts", () => {
   it("keeps prompts out of the output even after an environment changes PS1", async () => {
-    const box2 = await DockerSandbox.create(await connectDocker(), { image: BASE_IMAGE, network: "none", labels: { [LABELS.run]: "test-shell" } });
+    const box2 = await DockerSandbox.create(await connectDocker(), {
+      image: BASE_IMAGE,
+      network: "none",
+      labels: { [LABELS.run]: "test-shell" },
+    });
     try {
       await box2.exec("python3 -m venv /tmp/venv");
       const session = await box2.openShell({ init: ["source /tmp/venv/bin/activate"] });
@@ -101,7 +110,11 @@ describe("persistent shell session prompts", () => {
 
 describe("persistent shell session input", () => {
   it("passes any bytes through the pty untouched: control characters, non-ASCII, quotes, a 300 KB command", async () => {
-    const box2 = await DockerSandbox.create(await connectDocker(), { image: BASE_IMAGE, network: "none", labels: { [LABELS.run]: "test-shell" } });
+    const box2 = await DockerSandbox.create(await connectDocker(), {
+      image: BASE_IMAGE,
+      network: "none",
+      labels: { [LABELS.run]: "test-shell" },
+    });
     try {
       const session = await box2.openShell();
       const tricky = "a'b\"c\\\\d\x03e\x04f\x1ag\x7fh ñ 😀 %s $HOME `x`";

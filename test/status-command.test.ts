@@ -18,14 +18,18 @@ function writeRun(runId: string, options: { owner?: string; grade?: boolean; eve
   const dir = join(results, runId);
   mkdirSync(dir, { recursive: true });
   const config = { runId, resultsDir: results, dataset: "tasks/fixtures", grade: options.grade ?? true };
-  writeFileSync(join(dir, "run.json"), JSON.stringify({ config, modelName: "m", startedAt: options.events[0]?.t, ...(options.owner ? { owner: options.owner } : {}) }));
+  writeFileSync(
+    join(dir, "run.json"),
+    JSON.stringify({ config, modelName: "m", startedAt: options.events[0]?.t, ...(options.owner ? { owner: options.owner } : {}) }),
+  );
   writeFileSync(join(dir, "events.jsonl"), options.events.map((e) => JSON.stringify(e) + "\n").join("") + (options.tail ?? ""));
 }
 
 /** Four instances, 70 s in: A resolved, B in its agent at step 2, C pulling, D queued. */
 function liveRun(t0: number): RunEvent[] {
   const at = eventsFrom(t0);
-  const step = (id: string, n: number, prompt: number, completion: number, cached: number) => at(20 + n, agentStep(id, n, prompt, completion, cached, 900));
+  const step = (id: string, n: number, prompt: number, completion: number, cached: number) =>
+    at(20 + n, agentStep(id, n, prompt, completion, cached, 900));
   return [
     at(0, { type: "run_started", run_id: "x", total: 4, todo: 4 }),
     at(10, { type: "phase_started", instance_id: "A", phase: "agent", worker: 0 }),
@@ -36,12 +40,21 @@ function liveRun(t0: number): RunEvent[] {
     at(40, { type: "phase_started", instance_id: "A", phase: "grade", worker: 0 }),
     at(60, { type: "graded", instance_id: "A", resolved: true }),
     at(62, { type: "phase_started", instance_id: "C", phase: "pull" }),
-    at(65, { type: "error", instance_id: "C", phase: "pull", category: "infrastructure", kind: "engine", message: "socket hang up", retrying: true }),
+    at(65, {
+      type: "error",
+      instance_id: "C",
+      phase: "pull",
+      category: "infrastructure",
+      kind: "engine",
+      message: "socket hang up",
+      retrying: true,
+    }),
     at(66, { type: "phase_started", instance_id: "C", phase: "pull" }),
   ];
 }
 
-const status = (runId: string, ...flags: string[]) => runCli(["status", "--run-id", runId, "--results", results, ...flags], { timeoutMs: 60_000 });
+const status = (runId: string, ...flags: string[]) =>
+  runCli(["status", "--run-id", runId, "--results", results, ...flags], { timeoutMs: 60_000 });
 
 describe("bottega status", () => {
   it("reports a run whose process is alive as running, with its numbers up to now", async () => {
@@ -69,7 +82,9 @@ describe("bottega status", () => {
     expect(report.stats.elapsedMs).toBeGreaterThanOrEqual(70_000);
     expect(report.stats.elapsedMs).toBeLessThan(130_000);
     expect(report.stats.etaMs).toBe(3 * report.stats.elapsedMs);
-    expect(report.stats.workers.map((w: { pool: string; slot?: number; instance_id: string }) => [w.pool, w.slot ?? null, w.instance_id])).toEqual([
+    expect(
+      report.stats.workers.map((w: { pool: string; slot?: number; instance_id: string }) => [w.pool, w.slot ?? null, w.instance_id]),
+    ).toEqual([
       ["agent", 1, "B"],
       ["pull", null, "C"],
     ]);
@@ -123,7 +138,15 @@ describe("bottega status", () => {
         at(100, { type: "run_started", run_id: "resumed", total: 3, todo: 2 }),
         at(100, { type: "skipped", instance_id: "A", reason: "already graded" }),
         at(100, { type: "phase_started", instance_id: "B", phase: "grade", worker: 0 }),
-        at(120, { type: "error", instance_id: "B", phase: "grade", category: "evaluation", kind: "patch_failed", message: "no hunk", retrying: false }),
+        at(120, {
+          type: "error",
+          instance_id: "B",
+          phase: "grade",
+          category: "evaluation",
+          kind: "patch_failed",
+          message: "no hunk",
+          retrying: false,
+        }),
         at(121, { type: "phase_started", instance_id: "C", phase: "grade", worker: 0 }),
         at(140, { type: "graded", instance_id: "C", resolved: false }),
         at(141, { type: "run_finished", interrupted: false }),
@@ -170,7 +193,11 @@ describe("bottega status", () => {
     expect(missing.stderr).toContain(`no run "no-such-run" in ${results}`);
 
     const at = eventsFrom(Date.parse("2025-01-01T12:00:00Z"));
-    writeRun("corrupt", { owner: DEAD_OWNER, events: [at(0, { type: "run_started", run_id: "corrupt", total: 1, todo: 1 })], tail: '{"type":"graded"}\n' });
+    writeRun("corrupt", {
+      owner: DEAD_OWNER,
+      events: [at(0, { type: "run_started", run_id: "corrupt", total: 1, todo: 1 })],
+      tail: '{"type":"graded"}\n',
+    });
     const corrupt = await status("corrupt");
     expect(corrupt.code).toBe(1);
     expect(corrupt.stderr).toContain(`${join(results, "corrupt", "events.jsonl")}: expected a run event on line 2`);

@@ -14,14 +14,30 @@ describe("testDirectives", () => {
 
   it("drops the non-test extensions, including anything ending in a dotless csv", () => {
     const test_patch = patchOf(
-      "t/data.json", "t/img.png", "t/table.csv", "t/notes.txt", "t/README.md", "t/a.jpg", "t/b.jpeg",
-      "t/c.pkl", "t/d.yml", "t/e.yaml", "t/f.toml", "t/fixtures/rawcsv", "t/test_kept.py",
+      "t/data.json",
+      "t/img.png",
+      "t/table.csv",
+      "t/notes.txt",
+      "t/README.md",
+      "t/a.jpg",
+      "t/b.jpeg",
+      "t/c.pkl",
+      "t/d.yml",
+      "t/e.yaml",
+      "t/f.toml",
+      "t/fixtures/rawcsv",
+      "t/test_kept.py",
     );
     expect(testDirectives({ repo: "psf/requests", test_patch })).toEqual(["t/test_kept.py"]);
   });
 
   it("turns django paths into runtests.py module labels, helper modules included", () => {
-    const test_patch = patchOf("tests/inspectdb/models.py", "tests/inspectdb/tests.py", "tests/i18n/sampleproject/manage.py", "django/test/utils.py");
+    const test_patch = patchOf(
+      "tests/inspectdb/models.py",
+      "tests/inspectdb/tests.py",
+      "tests/i18n/sampleproject/manage.py",
+      "django/test/utils.py",
+    );
     expect(testDirectives({ repo: "django/django", test_patch })).toEqual([
       "inspectdb.models",
       "inspectdb.tests",

@@ -37,7 +37,10 @@ const makeTools = (zod: typeof z): Tool[] => {
           .describe("The commands to run. Allowed options are: `view`, `create`, `str_replace`, `insert`, `undo_edit`."),
         path: zod.string().describe("Absolute path to file or directory, e.g. `/testbed/file.py` or `/testbed`."),
         file_text: zod.string().optional().describe("Required parameter of `create` command, with the content of the file to be created."),
-        old_str: zod.string().optional().describe("Required parameter of `str_replace` command containing the string in `path` to replace."),
+        old_str: zod
+          .string()
+          .optional()
+          .describe("Required parameter of `str_replace` command containing the string in `path` to replace."),
         new_str: zod.string().optional().describe("Optional parameter of `str_replace` command containing the new string."),
         insert_line: integer.optional().describe("Required parameter of `insert` command."),
         view_range: zod.array(integer).optional().describe("Optional parameter of `view` command when `path` points to a file."),
@@ -87,7 +90,10 @@ describe("functionTools", () => {
           },
           path: { type: "string", description: "Absolute path to file or directory, e.g. `/testbed/file.py` or `/testbed`." },
           file_text: { type: "string", description: "Required parameter of `create` command, with the content of the file to be created." },
-          old_str: { type: "string", description: "Required parameter of `str_replace` command containing the string in `path` to replace." },
+          old_str: {
+            type: "string",
+            description: "Required parameter of `str_replace` command containing the string in `path` to replace.",
+          },
           new_str: { type: "string", description: "Optional parameter of `str_replace` command containing the new string." },
           insert_line: { type: "integer", description: "Required parameter of `insert` command." },
           view_range: { type: "array", description: VIEW_RANGE_DOC, items: { type: "integer" } },
@@ -98,7 +104,10 @@ describe("functionTools", () => {
     expect(editor!.function.description).toBe(EDITOR_DOC);
     // A tool without arguments is a bare object type, as in SWE-agent.
     expect(JSON.stringify(submit)).toBe(
-      JSON.stringify({ type: "function", function: { name: "submit", description: "submits the current file", parameters: { type: "object" } } }),
+      JSON.stringify({
+        type: "function",
+        function: { name: "submit", description: "submits the current file", parameters: { type: "object" } },
+      }),
     );
     expect(findFile!.function.parameters).toEqual({
       type: "object",

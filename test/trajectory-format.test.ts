@@ -30,7 +30,10 @@ describe("trajectory format 2 (snake_case throughout) and the reader of format 1
     // Recorded settings are snake_case too.
     expect(t.config).toMatchObject({ agent: { step_limit: raw.config.agent.stepLimit }, review_on_submit: true });
     // Everything on disk in format 2 is snake_case: no key with a capital letter outside raw responses and messages.
-    const keys = JSON.stringify({ ...t, steps: t.steps.map(({ response: { raw: _raw, ...r }, messages_added: _m, ...s }) => ({ ...s, response: r })) }).match(/"[a-z]+[A-Z]\w*":/g);
+    const keys = JSON.stringify({
+      ...t,
+      steps: t.steps.map(({ response: { raw: _raw, ...r }, messages_added: _m, ...s }) => ({ ...s, response: r })),
+    }).match(/"[a-z]+[A-Z]\w*":/g);
     expect(keys).toBeNull();
   });
 
@@ -46,10 +49,16 @@ describe("trajectory format 2 (snake_case throughout) and the reader of format 1
     cpSync(V1_RUN, join(results, "old"), { recursive: true });
     const exported = await runCli(["export", "--run-id", "old", "--results", results, "--resolved-only"]);
     expect(exported.code, exported.stderr).toBe(0);
-    const records = readFileSync(join(results, "old", "export.chat.jsonl"), "utf8").trim().split("\n").map((line) => JSON.parse(line));
+    const records = readFileSync(join(results, "old", "export.chat.jsonl"), "utf8")
+      .trim()
+      .split("\n")
+      .map((line) => JSON.parse(line));
     expect(records).toHaveLength(1);
     const raw = JSON.parse(readFileSync(V1_FILE, "utf8"));
-    expect(records[0].messages).toEqual([...raw.initial_messages, ...raw.steps.flatMap((s: { messagesAdded: unknown[] }) => s.messagesAdded)]);
+    expect(records[0].messages).toEqual([
+      ...raw.initial_messages,
+      ...raw.steps.flatMap((s: { messagesAdded: unknown[] }) => s.messagesAdded),
+    ]);
     expect(records[0].messages).toEqual(conversation(readTrajectory(V1_FILE)));
     expect(records[0]).toMatchObject({ instance_id: "bottega-fixtures__calc-1", resolved: true, tools: raw.tools });
   });
@@ -65,7 +74,11 @@ describe("trajectory format 2 (snake_case throughout) and the reader of format 1
           headers: { "content-type": "application/json" },
           body: JSON.stringify({ model: "m", messages, tools: raw.tools }),
         });
-        const reply = ((await response.json()) as { choices: Array<{ message: { tool_calls: Array<{ function: { name: string; arguments: string } }> } }> }).choices[0]!.message;
+        const reply = (
+          (await response.json()) as {
+            choices: Array<{ message: { tool_calls: Array<{ function: { name: string; arguments: string } }> } }>;
+          }
+        ).choices[0]!.message;
         expect(reply.tool_calls[0]!.function.name).toBe(step.action.tool);
         expect(JSON.parse(reply.tool_calls[0]!.function.arguments)).toEqual(step.action.args);
         messages.push(...step.messagesAdded);

@@ -54,18 +54,34 @@ export function buildComparison(inputs: CompareInputs, options: CompareOptions):
   const series = !grouped && runs.length >= 3 ? seriesSection(runs, sections, pairs.slice(0, runs.length - 1), inputs) : null;
   const groups = entries.map((entry) => groupSection(entry, inputs));
   const groupPairs = [];
-  for (let i = 1; i < groups.length; i++) groupPairs.push(groupPairSection(groups[i - 1]!, groups[i]!, { ...bootstrap, alpha: options.alpha }));
-  const firstLastGroups = groups.length >= 3 ? groupPairSection(groups[0]!, groups.at(-1)!, { ...bootstrap, alpha: options.alpha }) : groupPairs[0];
+  for (let i = 1; i < groups.length; i++)
+    groupPairs.push(groupPairSection(groups[i - 1]!, groups[i]!, { ...bootstrap, alpha: options.alpha }));
+  const firstLastGroups =
+    groups.length >= 3 ? groupPairSection(groups[0]!, groups.at(-1)!, { ...bootstrap, alpha: options.alpha }) : groupPairs[0];
   if (groups.length >= 3) groupPairs.push(firstLastGroups!);
 
   let gate: CompareReport["gate"] = null;
   if (options.gate) {
     const minDropPoints = options.gate.minDropPoints;
     if (grouped && firstLastGroups) {
-      gate = regressionGate({ baseline: firstLastGroups.a, candidate: firstLastGroups.b, difference: firstLastGroups.difference, pValue: firstLastGroups.sign_test_p, alpha: options.alpha, minDropPoints });
+      gate = regressionGate({
+        baseline: firstLastGroups.a,
+        candidate: firstLastGroups.b,
+        difference: firstLastGroups.difference,
+        pValue: firstLastGroups.sign_test_p,
+        alpha: options.alpha,
+        minDropPoints,
+      });
     } else if (!grouped && pairs.length > 0) {
       const pair = pairs.at(-1)!; // first → last (the only pair for two runs)
-      gate = regressionGate({ baseline: pair.a, candidate: pair.b, difference: pair.difference, pValue: pair.mcnemar_p, alpha: options.alpha, minDropPoints });
+      gate = regressionGate({
+        baseline: pair.a,
+        candidate: pair.b,
+        difference: pair.difference,
+        pValue: pair.mcnemar_p,
+        alpha: options.alpha,
+        minDropPoints,
+      });
     }
   }
 
@@ -80,7 +96,8 @@ export function buildComparison(inputs: CompareInputs, options: CompareOptions):
       interval: "wilson",
       cluster: "repository",
       quantiles: "linear interpolation (numpy default)",
-      denominator: "all compared instances (empty patches, errors and instances without a prediction count as unresolved, as in the official run report)",
+      denominator:
+        "all compared instances (empty patches, errors and instances without a prediction count as unresolved, as in the official run report)",
     },
     instances_compared: inputs.instanceIds.length,
     excluded: inputs.excluded,
@@ -97,7 +114,11 @@ export function buildComparison(inputs: CompareInputs, options: CompareOptions):
       difficulty: inputs.rows.get(id)?.difficulty ?? null,
       outcomes: runs.map((run) => {
         const o = run.instances.get(id)!;
-        return { status: o.status, trajectory: linkFrom(options.outDir, o.trajectory_path), test_log: linkFrom(options.outDir, o.test_log_path) };
+        return {
+          status: o.status,
+          trajectory: linkFrom(options.outDir, o.trajectory_path),
+          test_log: linkFrom(options.outDir, o.test_log_path),
+        };
       }),
     })),
   };

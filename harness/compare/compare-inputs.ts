@@ -80,11 +80,15 @@ export async function readCompareInputs(input: {
     for (const run of runs) {
       const unknown = [...run.instances.keys()].filter((id) => !datasetIds.has(id));
       if (unknown.length > 0 && !input.allowDifferentInstances) {
-        throw new DifferentInstancesError(`${run.source}: ${unknown.length} instances are not in --dataset ${input.dataset}: ${preview(unknown)}`);
+        throw new DifferentInstancesError(
+          `${run.source}: ${unknown.length} instances are not in --dataset ${input.dataset}: ${preview(unknown)}`,
+        );
       }
       if (!run.complete_universe) {
         // The official report counts a dataset row without a prediction against the rate.
-        for (const id of dataset.ids) if (!run.instances.has(id)) run.instances.set(id, emptyOutcome(id, run.kind === "experiments_results" ? "unresolved" : "no_prediction"));
+        for (const id of dataset.ids)
+          if (!run.instances.has(id))
+            run.instances.set(id, emptyOutcome(id, run.kind === "experiments_results" ? "unresolved" : "no_prediction"));
         run.complete_universe = true;
       }
     }
@@ -98,11 +102,16 @@ export async function readCompareInputs(input: {
       try {
         for (const [id, row] of (await loaded.get(key)!).rows) rows.set(id, row);
       } catch (error) {
-        warnings.push(`${run.label}: its dataset ${run.dataset_source} could not be read (${(error as Error).message}); repositories come from instance ids and difficulty is unknown; pass --dataset`);
+        warnings.push(
+          `${run.label}: its dataset ${run.dataset_source} could not be read (${(error as Error).message}); repositories come from instance ids and difficulty is unknown; pass --dataset`,
+        );
       }
     }
     for (const run of runs) {
-      if (!run.complete_universe) warnings.push(`${run.label}: only the instances it lists are known (${run.instances.size}); pass --dataset to count the others as unsubmitted`);
+      if (!run.complete_universe)
+        warnings.push(
+          `${run.label}: only the instances it lists are known (${run.instances.size}); pass --dataset to count the others as unsubmitted`,
+        );
     }
   }
 

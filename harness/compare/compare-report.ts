@@ -126,7 +126,9 @@ export const SeriesSection = z.object({
       lost: z.number().int().nullable(),
     }),
   ),
-  by_repository: z.array(z.object({ key: z.string(), total: z.number().int(), resolved: z.array(z.number().int()), rates: z.array(z.number()) })),
+  by_repository: z.array(
+    z.object({ key: z.string(), total: z.number().int(), resolved: z.array(z.number().int()), rates: z.array(z.number()) }),
+  ),
   /** Instances whose outcome changes direction more than once across the stages. */
   flip_floppers: z.array(z.object({ instance_id: z.string(), repository: z.string(), outcomes: z.string(), flips: z.number().int() })),
   always_solved: z.array(z.string()),

@@ -71,7 +71,10 @@ const link = (text: string, href: string | null) => (href === null ? "" : `<a hr
 
 function outcomeCell(ref: { status: string; trajectory: string | null; test_log: string | null }): Cell {
   const links = [link("traj", ref.trajectory), link("log", ref.test_log)].filter(Boolean).join(" ");
-  return { html: `<span class="${ref.status}">${esc(ref.status.replaceAll("_", " "))}</span>${links ? ` <small>${links}</small>` : ""}`, sort: ref.status };
+  return {
+    html: `<span class="${ref.status}">${esc(ref.status.replaceAll("_", " "))}</span>${links ? ` <small>${links}</small>` : ""}`,
+    sort: ref.status,
+  };
 }
 
 function flipRows(list: PairSection["gained"]): Cell[][] {
@@ -83,12 +86,30 @@ function pairHtml(pair: PairSection): string {
     `<h3>${esc(pair.a)} → ${esc(pair.b)}</h3>`,
     `<p><b>${percent(pair.a_rate)} → ${percent(pair.b_rate)}: ${points(pair.difference)} points</b>, paired bootstrap 95% ${interval(pair.bootstrap)}, exact McNemar p = ${pValue(pair.mcnemar_p)} ` +
       `(${pair.only_b} gained, ${pair.only_a} lost; ${pair.significant ? "significant" : "not significant"})</p>`,
-    table(["", `${pair.b} resolved`, `${pair.b} not`], [[`${pair.a} resolved`, num(pair.both), num(pair.only_a)], [`${pair.a} not`, num(pair.only_b), num(pair.neither)]], false),
+    table(
+      ["", `${pair.b} resolved`, `${pair.b} not`],
+      [
+        [`${pair.a} resolved`, num(pair.both), num(pair.only_a)],
+        [`${pair.a} not`, num(pair.only_b), num(pair.neither)],
+      ],
+      false,
+    ),
   ];
-  if (pair.gained_flagged.length > 0) parts.push(`<p class="flags">Gained instances with integrity flags: ${esc(pair.gained_flagged.join(", "))}</p>`);
+  if (pair.gained_flagged.length > 0)
+    parts.push(`<p class="flags">Gained instances with integrity flags: ${esc(pair.gained_flagged.join(", "))}</p>`);
   const breakdown = (title: string, rows: PairSection["by_repository"]) =>
     `<h4>${title}</h4>` +
-    table(["", "total", pair.a, pair.b, "gained", "lost"], rows.map((r) => [r.key, num(r.total), num(r.a_resolved / r.total, `${r.a_resolved} (${percent(r.a_resolved / r.total)})`), num(r.b_resolved / r.total, `${r.b_resolved} (${percent(r.b_resolved / r.total)})`), num(r.gained), num(r.lost)]));
+    table(
+      ["", "total", pair.a, pair.b, "gained", "lost"],
+      rows.map((r) => [
+        r.key,
+        num(r.total),
+        num(r.a_resolved / r.total, `${r.a_resolved} (${percent(r.a_resolved / r.total)})`),
+        num(r.b_resolved / r.total, `${r.b_resolved} (${percent(r.b_resolved / r.total)})`),
+        num(r.gained),
+        num(r.lost),
+      ]),
+    );
   parts.push(breakdown("By repository", pair.by_repository), breakdown("By difficulty", pair.by_difficulty));
   const headers = ["instance", "repository", "difficulty", pair.a, pair.b];
   parts.push(`<h4>Gained (${pair.gained.length})</h4>`, pair.gained.length ? table(headers, flipRows(pair.gained)) : "<p>none</p>");
@@ -101,22 +122,55 @@ export function htmlReport(report: CompareReport): string {
   const labels = runs.map((r) => r.label);
   const title = runs.length === 1 ? `Run ${labels[0]}` : `Comparison: ${labels.join(" → ")}`;
   const body: string[] = [`<h1>${esc(title)}</h1>`];
-  body.push(`<p><small>${report.instances_compared} instances compared. Rates are over ${esc(report.settings.denominator)}. 95% Wilson intervals; bootstrap ${report.settings.resamples} resamples, seed ${report.settings.seed}; α = ${report.settings.alpha}. ${esc(report.created_at)}</small></p>`);
+  body.push(
+    `<p><small>${report.instances_compared} instances compared. Rates are over ${esc(report.settings.denominator)}. 95% Wilson intervals; bootstrap ${report.settings.resamples} resamples, seed ${report.settings.seed}; α = ${report.settings.alpha}. ${esc(report.created_at)}</small></p>`,
+  );
   for (const w of report.warnings) body.push(`<div class="warn">${esc(w)}</div>`);
-  for (const ex of report.excluded) body.push(`<div class="warn">Left out (not in every run): ${ex.instance_ids.length} instances of ${esc(ex.run)}</div>`);
-  if (report.gate) body.push(`<div class="banner ${report.gate.regressed ? "bad" : "ok"}"><b>Regression gate ${esc(report.gate.baseline)} → ${esc(report.gate.candidate)}: ${report.gate.regressed ? "REGRESSED" : "passed"}</b> — ${esc(report.gate.reason)}</div>`);
+  for (const ex of report.excluded)
+    body.push(`<div class="warn">Left out (not in every run): ${ex.instance_ids.length} instances of ${esc(ex.run)}</div>`);
+  if (report.gate)
+    body.push(
+      `<div class="banner ${report.gate.regressed ? "bad" : "ok"}"><b>Regression gate ${esc(report.gate.baseline)} → ${esc(report.gate.candidate)}: ${report.gate.regressed ? "REGRESSED" : "passed"}</b> — ${esc(report.gate.reason)}</div>`,
+    );
 
-  const significantStage = (i: number) => (report.series ? (report.series.stages[i]?.significant ?? false) : i > 0 && (report.pairs[i - 1]?.significant ?? false));
-  const trend = trendChart(runs.map((r, i) => ({ label: r.label, rate: r.rate, low: r.wilson.low, high: r.wilson.high, significant: significantStage(i) })), runs.length >= 3 ? "Resolved rate per stage, 95% intervals" : "Resolved rate, 95% intervals");
-  const repoGroups = runs[0]!.by_repository.map((row, g) => ({ key: row.key, total: row.total, resolved: runs.map((r) => r.by_repository[g]!.resolved) }));
-  const diffGroups = runs[0]!.by_difficulty.map((row, g) => ({ key: row.key, total: row.total, resolved: runs.map((r) => r.by_difficulty[g]!.resolved) }));
+  const significantStage = (i: number) =>
+    report.series ? (report.series.stages[i]?.significant ?? false) : i > 0 && (report.pairs[i - 1]?.significant ?? false);
+  const trend = trendChart(
+    runs.map((r, i) => ({ label: r.label, rate: r.rate, low: r.wilson.low, high: r.wilson.high, significant: significantStage(i) })),
+    runs.length >= 3 ? "Resolved rate per stage, 95% intervals" : "Resolved rate, 95% intervals",
+  );
+  const repoGroups = runs[0]!.by_repository.map((row, g) => ({
+    key: row.key,
+    total: row.total,
+    resolved: runs.map((r) => r.by_repository[g]!.resolved),
+  }));
+  const diffGroups = runs[0]!.by_difficulty.map((row, g) => ({
+    key: row.key,
+    total: row.total,
+    resolved: runs.map((r) => r.by_difficulty[g]!.resolved),
+  }));
   body.push(`<div class="charts">${trend}${groupedBars(diffGroups, labels, "Resolved by difficulty")}</div>`);
   body.push(`<div class="charts">${groupedBars(repoGroups, labels, "Resolved by repository")}</div>`);
 
   body.push("<h2>Runs</h2>");
   body.push(
     table(
-      ["run", "kind", "resolved", "rate", "95% Wilson", "cluster bootstrap", "empty patch", "apply failures", "no prediction", "episodes", "steps p50/p90", "tokens p50/p90", "wall s p50/p90", "integrity flags"],
+      [
+        "run",
+        "kind",
+        "resolved",
+        "rate",
+        "95% Wilson",
+        "cluster bootstrap",
+        "empty patch",
+        "apply failures",
+        "no prediction",
+        "episodes",
+        "steps p50/p90",
+        "tokens p50/p90",
+        "wall s p50/p90",
+        "integrity flags",
+      ],
       runs.map((r) => [
         r.label,
         r.kind.replaceAll("_", " "),
@@ -139,24 +193,89 @@ export function htmlReport(report: CompareReport): string {
   );
   const exitKeys = [...new Set(runs.flatMap((r) => Object.keys(r.exit_statuses)))].sort();
   if (exitKeys.length > 0) {
-    body.push("<h3>Exit statuses</h3>", table(["run", ...exitKeys], runs.map((r) => [r.label, ...exitKeys.map((k) => num(r.exit_statuses[k] ?? 0))])));
+    body.push(
+      "<h3>Exit statuses</h3>",
+      table(
+        ["run", ...exitKeys],
+        runs.map((r) => [r.label, ...exitKeys.map((k) => num(r.exit_statuses[k] ?? 0))]),
+      ),
+    );
   }
 
   if (report.series) {
     const s = report.series;
     body.push("<h2>Trend</h2>");
-    body.push(table(["stage", "resolved", "rate", "95% interval", "change", "McNemar p", "gained", "lost"], s.stages.map((st) => [st.label, num(st.resolved), rateCell(st.rate), interval(st.wilson), st.change === null ? "–" : num(st.change, points(st.change)), st.mcnemar_p === null ? "–" : num(st.mcnemar_p, `${pValue(st.mcnemar_p)}${st.significant ? " *" : ""}`), st.gained === null ? "–" : num(st.gained), st.lost === null ? "–" : num(st.lost)]), false));
-    body.push("<h3>Per repository across stages</h3>", table(["repository", "total", ...s.stages.map((st) => st.label)], s.by_repository.map((r) => [r.key, num(r.total), ...r.resolved.map((k, i) => num(r.rates[i]!, `${k} (${percent(r.rates[i]!)})`))])));
+    body.push(
+      table(
+        ["stage", "resolved", "rate", "95% interval", "change", "McNemar p", "gained", "lost"],
+        s.stages.map((st) => [
+          st.label,
+          num(st.resolved),
+          rateCell(st.rate),
+          interval(st.wilson),
+          st.change === null ? "–" : num(st.change, points(st.change)),
+          st.mcnemar_p === null ? "–" : num(st.mcnemar_p, `${pValue(st.mcnemar_p)}${st.significant ? " *" : ""}`),
+          st.gained === null ? "–" : num(st.gained),
+          st.lost === null ? "–" : num(st.lost),
+        ]),
+        false,
+      ),
+    );
+    body.push(
+      "<h3>Per repository across stages</h3>",
+      table(
+        ["repository", "total", ...s.stages.map((st) => st.label)],
+        s.by_repository.map((r) => [r.key, num(r.total), ...r.resolved.map((k, i) => num(r.rates[i]!, `${k} (${percent(r.rates[i]!)})`))]),
+      ),
+    );
     body.push(`<p>Always solved: ${s.always_solved.length}. Never solved: ${s.never_solved.length}.</p>`);
-    body.push(`<h3>Flip-floppers (${s.flip_floppers.length})</h3>`, s.flip_floppers.length ? table(["instance", "repository", "outcomes by stage", "flips"], s.flip_floppers.map((f) => [f.instance_id, f.repository, { html: `<code>${f.outcomes}</code>`, sort: f.outcomes }, num(f.flips)])) : "<p>none</p>");
+    body.push(
+      `<h3>Flip-floppers (${s.flip_floppers.length})</h3>`,
+      s.flip_floppers.length
+        ? table(
+            ["instance", "repository", "outcomes by stage", "flips"],
+            s.flip_floppers.map((f) => [
+              f.instance_id,
+              f.repository,
+              { html: `<code>${f.outcomes}</code>`, sort: f.outcomes },
+              num(f.flips),
+            ]),
+          )
+        : "<p>none</p>",
+    );
   }
 
   if (report.groups.length > 0) {
     body.push("<h2>Groups of seeds</h2>");
     const maxK = Math.max(...report.groups.map((g) => g.k));
-    body.push(table(["group", "runs", `mean@k`, "single runs", ...Array.from({ length: maxK }, (_, i) => `pass@${i + 1}`), "flaky", "always", "never"], report.groups.map((g) => [g.name, g.runs.join(", "), rateCell(g.mean_at_k), `${percent(g.min_run_rate)}–${percent(g.max_run_rate)}`, ...Array.from({ length: maxK }, (_, i) => (g.pass_at[i] ? rateCell(g.pass_at[i]!.value) : "–")), num(g.flaky.length), num(g.always_solved), num(g.never_solved)])));
-    for (const gp of report.group_pairs) body.push(`<p><b>${esc(gp.a)} → ${esc(gp.b)}</b>: mean solve rate ${percent(gp.a_mean_rate)} → ${percent(gp.b_mean_rate)} (${points(gp.difference)} points, paired bootstrap ${interval(gp.bootstrap)}); sign test p = ${pValue(gp.sign_test_p)}, ${gp.better_in_b} better, ${gp.worse_in_b} worse</p>`);
-    for (const g of report.groups) if (g.flaky.length) body.push(`<h3>Flaky in ${esc(g.name)}</h3>`, table(["instance", "solved", "attempts"], g.flaky.map((f) => [f.instance_id, num(f.solved), num(f.attempts)])));
+    body.push(
+      table(
+        ["group", "runs", `mean@k`, "single runs", ...Array.from({ length: maxK }, (_, i) => `pass@${i + 1}`), "flaky", "always", "never"],
+        report.groups.map((g) => [
+          g.name,
+          g.runs.join(", "),
+          rateCell(g.mean_at_k),
+          `${percent(g.min_run_rate)}–${percent(g.max_run_rate)}`,
+          ...Array.from({ length: maxK }, (_, i) => (g.pass_at[i] ? rateCell(g.pass_at[i]!.value) : "–")),
+          num(g.flaky.length),
+          num(g.always_solved),
+          num(g.never_solved),
+        ]),
+      ),
+    );
+    for (const gp of report.group_pairs)
+      body.push(
+        `<p><b>${esc(gp.a)} → ${esc(gp.b)}</b>: mean solve rate ${percent(gp.a_mean_rate)} → ${percent(gp.b_mean_rate)} (${points(gp.difference)} points, paired bootstrap ${interval(gp.bootstrap)}); sign test p = ${pValue(gp.sign_test_p)}, ${gp.better_in_b} better, ${gp.worse_in_b} worse</p>`,
+      );
+    for (const g of report.groups)
+      if (g.flaky.length)
+        body.push(
+          `<h3>Flaky in ${esc(g.name)}</h3>`,
+          table(
+            ["instance", "solved", "attempts"],
+            g.flaky.map((f) => [f.instance_id, num(f.solved), num(f.attempts)]),
+          ),
+        );
   }
 
   if (report.pairs.length > 0) {
@@ -167,12 +286,31 @@ export function htmlReport(report: CompareReport): string {
   body.push("<h2>Integrity flags</h2>");
   for (const r of runs) {
     const i = r.integrity;
-    body.push(`<p><b>${esc(r.label)}</b>: ${i.flagged} flagged (${i.flagged_resolved} resolved) of ${i.patches_checked} patches and ${i.logs_checked} test logs checked.</p>`);
-    if (i.instances.length) body.push(table(["instance", "flags", "files"], i.instances.map((x) => [x.instance_id, { html: `<span class="flags">${esc(x.flags.join(", "))}</span>`, sort: x.flags.join(",") }, x.files.join(", ")])));
+    body.push(
+      `<p><b>${esc(r.label)}</b>: ${i.flagged} flagged (${i.flagged_resolved} resolved) of ${i.patches_checked} patches and ${i.logs_checked} test logs checked.</p>`,
+    );
+    if (i.instances.length)
+      body.push(
+        table(
+          ["instance", "flags", "files"],
+          i.instances.map((x) => [
+            x.instance_id,
+            { html: `<span class="flags">${esc(x.flags.join(", "))}</span>`, sort: x.flags.join(",") },
+            x.files.join(", "),
+          ]),
+        ),
+      );
   }
 
   body.push("<h2>All instances</h2>");
-  body.push(table(["instance", "repository", "difficulty", ...labels], report.instances.map((x) => [x.instance_id, x.repository, x.difficulty ?? "–", ...x.outcomes.map(outcomeCell)]), true, "instances"));
+  body.push(
+    table(
+      ["instance", "repository", "difficulty", ...labels],
+      report.instances.map((x) => [x.instance_id, x.repository, x.difficulty ?? "–", ...x.outcomes.map(outcomeCell)]),
+      true,
+      "instances",
+    ),
+  );
 
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">

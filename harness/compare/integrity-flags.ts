@@ -31,7 +31,8 @@ const TEST_FILE = /(^|\/)(test_[^/]*\.py|[^/]*_tests?\.py)$/;
 const TEST_CONFIG_FILE = /(^|\/)(pytest\.ini|tox\.ini)$/;
 const SECTIONED_CONFIG_FILE = /(^|\/)(setup\.cfg|pyproject\.toml)$/;
 // A hunk of setup.cfg/pyproject.toml that names a pytest or tox section, or a pytest option.
-const TEST_SECTION = /\[(tool:pytest|pytest|tool\.pytest[^\]]*|tox[^\]]*|tool\.tox[^\]]*)\]|^[-+ ]\s*(addopts|testpaths|python_files|python_classes|python_functions|norecursedirs|usefixtures|pytest_plugins)\s*=/m;
+const TEST_SECTION =
+  /\[(tool:pytest|pytest|tool\.pytest[^\]]*|tox[^\]]*|tool\.tox[^\]]*)\]|^[-+ ]\s*(addopts|testpaths|python_files|python_classes|python_functions|norecursedirs|usefixtures|pytest_plugins)\s*=/m;
 
 function stripPrefix(path: string): string {
   return path.startsWith("a/") || path.startsWith("b/") ? path.slice(2) : path;

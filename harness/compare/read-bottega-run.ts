@@ -34,7 +34,8 @@ export function statusesFromRunReport(report: unknown, file: string): Map<string
     }
     for (const id of ids as string[]) if (!statuses.has(id)) statuses.set(id, status);
   }
-  if (!Object.hasOwn(report, "resolved_ids")) throw new CompareInputError(file, `field "resolved_ids": missing (expected the official run report)`);
+  if (!Object.hasOwn(report, "resolved_ids"))
+    throw new CompareInputError(file, `field "resolved_ids": missing (expected the official run report)`);
   return statuses;
 }
 
@@ -58,7 +59,8 @@ export function readBottegaRun(root: string): RunOutcomes {
   }
   const reportPath = join(root, "report.json");
   const report = readIfExists(reportPath);
-  if (report === null) throw new CompareInputError(reportPath, "missing: the run has not been graded (run `bottega grade --run-id` or finish it)");
+  if (report === null)
+    throw new CompareInputError(reportPath, "missing: the run has not been graded (run `bottega grade --run-id` or finish it)");
   let parsedReport: unknown;
   try {
     parsedReport = JSON.parse(report);

@@ -52,7 +52,8 @@ function statusFromReport(text: string | null, instanceId: string): InstanceStat
  */
 export function readOfficialLogs(dir: string, label = officialLogsLabel(dir)): RunOutcomes {
   const folders = instanceFolders(dir);
-  if (folders.length === 0) throw new CompareInputError(dir, "no instance folders (expected <instance_id>/report.json, as the official harness writes)");
+  if (folders.length === 0)
+    throw new CompareInputError(dir, "no instance folders (expected <instance_id>/report.json, as the official harness writes)");
   const trajsDir = join(dirname(dir), "trajs");
   const trajNames = listNames(trajsDir);
   const instances: RunOutcomes["instances"] = new Map();

@@ -37,6 +37,7 @@ export function integritySummaryLines(findings: ReturnType<typeof runIntegrityFi
     "| instance | resolved | flags | files |",
     "| --- | --- | --- | --- |",
   ];
-  for (const f of findings) lines.push(`| ${f.instance_id} | ${resolved.has(f.instance_id) ? "yes" : "no"} | ${f.flags.join(", ")} | ${f.files.join(", ")} |`);
+  for (const f of findings)
+    lines.push(`| ${f.instance_id} | ${resolved.has(f.instance_id) ? "yes" : "no"} | ${f.flags.join(", ")} | ${f.files.join(", ")} |`);
   return lines;
 }

@@ -40,7 +40,9 @@ export function groupSection(group: SeedGroup, inputs: CompareInputs): GroupSect
     mean_at_k: runRates.reduce((a, b) => a + b, 0) / n,
     min_run_rate: Math.min(...runRates),
     max_run_rate: Math.max(...runRates),
-    flaky: perInstance.filter((p) => p.solved > 0 && p.solved < n).map(({ instance_id, solved, attempts }) => ({ instance_id, solved, attempts })),
+    flaky: perInstance
+      .filter((p) => p.solved > 0 && p.solved < n)
+      .map(({ instance_id, solved, attempts }) => ({ instance_id, solved, attempts })),
     always_solved: perInstance.filter((p) => p.solved === n).length,
     never_solved: perInstance.filter((p) => p.solved === 0).length,
     per_instance: perInstance,
@@ -52,11 +54,7 @@ export function groupSection(group: SeedGroup, inputs: CompareInputs): GroupSect
  * mean difference with a paired bootstrap interval, and an exact sign test over the instances
  * whose rate differs (the McNemar computation, with rates in place of single outcomes).
  */
-export function groupPairSection(
-  a: GroupSection,
-  b: GroupSection,
-  options: BootstrapOptions & { alpha: number },
-): GroupPairSection {
+export function groupPairSection(a: GroupSection, b: GroupSection, options: BootstrapOptions & { alpha: number }): GroupPairSection {
   const n = a.per_instance.length;
   const differences = new Float64Array(n);
   const improved: GroupPairSection["improved"] = [];

@@ -34,7 +34,8 @@ export function trendChart(points: readonly TrendPoint[], title: string): string
   const y = (rate: number) => top + plotH * (1 - rate / top100);
   const parts: string[] = [];
   parts.push(`<text class="chart-title" x="${left}" y="16">${escapeXml(title)}</text>`);
-  if (anySignificant) parts.push(`<text class="axis" x="${width - right}" y="16" text-anchor="end">● orange: significant change from the previous</text>`);
+  if (anySignificant)
+    parts.push(`<text class="axis" x="${width - right}" y="16" text-anchor="end">● orange: significant change from the previous</text>`);
   // Gridlines every 10 points (every 20 above 50%), labelled in whole percent.
   const tick = top100 > 0.5 ? 0.2 : 0.1;
   for (let t = 0; t * tick <= top100 + 1e-9; t++) {
@@ -50,7 +51,9 @@ export function trendChart(points: readonly TrendPoint[], title: string): string
       `<circle class="point${p.significant ? " significant" : ""}" cx="${x(i)}" cy="${y(p.rate)}" r="5"><title>${escapeXml(`${p.label}: ${pct(p.rate)} [${pct(p.low)}, ${pct(p.high)}]`)}</title></circle>`,
     );
     parts.push(`<text class="value" x="${x(i) + 8}" y="${y(p.rate) - 6}">${pct(p.rate)}</text>`);
-    parts.push(`<text class="axis" x="${x(i)}" y="${height - bottom + 16}" text-anchor="middle">${escapeXml(p.label.length > 14 ? `${p.label.slice(0, 13)}…` : p.label)}</text>`);
+    parts.push(
+      `<text class="axis" x="${x(i)}" y="${height - bottom + 16}" text-anchor="middle">${escapeXml(p.label.length > 14 ? `${p.label.slice(0, 13)}…` : p.label)}</text>`,
+    );
   });
   return `<svg class="chart trend" role="img" aria-label="${escapeXml(title)}" viewBox="0 0 ${width} ${height}" width="${width}" height="${height}" xmlns="http://www.w3.org/2000/svg">${parts.join("")}</svg>`;
 }
@@ -77,11 +80,15 @@ export function groupedBars(groups: readonly BarGroup[], seriesLabels: readonly 
   seriesLabels.forEach((label, s) => {
     const lx = (s % 3) * 200;
     const ly = 24 + 18 * Math.floor(s / 3);
-    parts.push(`<rect class="series-${s % 8}" x="${lx}" y="${ly}" width="10" height="10"/><text class="axis" x="${lx + 14}" y="${ly + 9}">${escapeXml(label)}</text>`);
+    parts.push(
+      `<rect class="series-${s % 8}" x="${lx}" y="${ly}" width="10" height="10"/><text class="axis" x="${lx + 14}" y="${ly + 9}">${escapeXml(label)}</text>`,
+    );
   });
   groups.forEach((group, g) => {
     const gy = top + g * groupH;
-    parts.push(`<text class="axis" x="${left - 8}" y="${gy + (seriesLabels.length * barH) / 2 + 4}" text-anchor="end">${escapeXml(group.key)} (${group.total})</text>`);
+    parts.push(
+      `<text class="axis" x="${left - 8}" y="${gy + (seriesLabels.length * barH) / 2 + 4}" text-anchor="end">${escapeXml(group.key)} (${group.total})</text>`,
+    );
     group.resolved.forEach((resolved, s) => {
       const rate = group.total === 0 ? 0 : resolved / group.total;
       const w = Math.max(1, plotW * rate);

@@ -12,7 +12,9 @@ export function terminalSummary(report: CompareReport): string {
   for (const run of report.runs) {
     const flags = run.integrity.flagged > 0 ? `  integrity flags: ${run.integrity.flagged}` : "";
     const missing = run.status_counts.no_prediction > 0 ? `  no prediction: ${run.status_counts.no_prediction}` : "";
-    lines.push(`  ${run.label.padEnd(width)}  ${String(run.resolved).padStart(4)}/${run.n}  ${percent(run.rate).padStart(6)}  95% ${interval(run.wilson)}${missing}${flags}`);
+    lines.push(
+      `  ${run.label.padEnd(width)}  ${String(run.resolved).padStart(4)}/${run.n}  ${percent(run.rate).padStart(6)}  95% ${interval(run.wilson)}${missing}${flags}`,
+    );
   }
   for (const pair of report.pairs) {
     lines.push(
@@ -21,13 +23,19 @@ export function terminalSummary(report: CompareReport): string {
   }
   if (report.series) {
     const s = report.series;
-    lines.push(`series: always solved ${s.always_solved.length}, never solved ${s.never_solved.length}, flip-floppers ${s.flip_floppers.length}`);
+    lines.push(
+      `series: always solved ${s.always_solved.length}, never solved ${s.never_solved.length}, flip-floppers ${s.flip_floppers.length}`,
+    );
   }
   for (const g of report.groups) {
-    lines.push(`group ${g.name}: mean@${g.k} ${percent(g.mean_at_k)}, pass@${g.k} ${percent(g.pass_at.at(-1)!.value)}, flaky ${g.flaky.length}`);
+    lines.push(
+      `group ${g.name}: mean@${g.k} ${percent(g.mean_at_k)}, pass@${g.k} ${percent(g.pass_at.at(-1)!.value)}, flaky ${g.flaky.length}`,
+    );
   }
   for (const gp of report.group_pairs) {
-    lines.push(`${gp.a} → ${gp.b}: ${points(gp.difference)} points ${interval(gp.bootstrap)}, sign test p = ${pValue(gp.sign_test_p)}${gp.significant ? " (significant)" : ""}`);
+    lines.push(
+      `${gp.a} → ${gp.b}: ${points(gp.difference)} points ${interval(gp.bootstrap)}, sign test p = ${pValue(gp.sign_test_p)}${gp.significant ? " (significant)" : ""}`,
+    );
   }
   if (report.runs.length === 1) lines.push(integrityLine(report.runs[0]!).replaceAll("**", ""));
   if (report.gate) lines.push(`regression gate: ${report.gate.regressed ? "REGRESSED" : "passed"} — ${report.gate.reason}`);

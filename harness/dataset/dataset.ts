@@ -8,8 +8,7 @@ import type { z } from "zod";
 import { RepoSpecMap } from "./repo-spec.ts";
 import { TaskRow } from "./task-row.ts";
 
-export const VERIFIED_URL =
-  "https://huggingface.co/datasets/SWE-bench/SWE-bench_Verified/resolve/main/data/test-00000-of-00001.parquet";
+export const VERIFIED_URL = "https://huggingface.co/datasets/SWE-bench/SWE-bench_Verified/resolve/main/data/test-00000-of-00001.parquet";
 const VERIFIED_ALIASES = ["verified", "swe-bench/swe-bench_verified", "princeton-nlp/swe-bench_verified"];
 const VERIFIED_CACHE_FILE = path.join("SWE-bench_Verified", "test-00000-of-00001.parquet");
 export const DEFAULT_CACHE_DIR = path.join(homedir(), ".cache", "bottega", "datasets");
@@ -97,7 +96,9 @@ export class UnknownInstancesError extends Error {
   ) {
     const first = instanceIds.slice(0, 5).join(", ");
     const more = instanceIds.length > 5 ? ` and ${instanceIds.length - 5} more` : "";
-    super(`Some instance IDs not found in dataset ${file}!\n${instanceIds.length} requested instance${instanceIds.length === 1 ? " is" : "s are"} not in it: ${first}${more}`);
+    super(
+      `Some instance IDs not found in dataset ${file}!\n${instanceIds.length} requested instance${instanceIds.length === 1 ? " is" : "s are"} not in it: ${first}${more}`,
+    );
     this.name = "UnknownInstancesError";
   }
 }
@@ -139,10 +140,7 @@ export async function loadDataset(options: LoadDatasetOptions): Promise<LoadedDa
   return { rows: filterInstances(file, rows, options.instances), specs, source: file, datasetIds };
 }
 
-async function resolveSource(
-  options: LoadDatasetOptions,
-  split: string,
-): Promise<{ file: string; specsFile?: string }> {
+async function resolveSource(options: LoadDatasetOptions, split: string): Promise<{ file: string; specsFile?: string }> {
   const { source } = options;
   // A local path that happens to share an alias name (a folder called "verified") wins.
   if (VERIFIED_ALIASES.includes(source.toLowerCase()) && !existsSync(source)) {

@@ -128,7 +128,7 @@ function validate(file: string, value: unknown, location: string): Prediction {
   }
   if (!("instance_id" in value)) throw new PredictionsError(file, "Each prediction must contain 'instance_id'", location);
   if (!("model_patch" in value)) {
-    throw new PredictionsError(file, "missing; expected the patch as a string (null or \"\" for no patch)", location, "model_patch");
+    throw new PredictionsError(file, 'missing; expected the patch as a string (null or "" for no patch)', location, "model_patch");
   }
   const parsed = Prediction.safeParse(value);
   if (parsed.success) return parsed.data;

@@ -43,11 +43,7 @@ function resetCommands(baseCommit: string, testPatch: string, policy: ResetPolic
 }
 
 /** The eval.sh of the official Python builder (`make_eval_script_list_py`), byte for byte. */
-export function generateEvalScript(
-  row: ScriptRow,
-  spec: RepoSpec,
-  options: { resetPolicy?: ResetPolicy } = {},
-): string {
+export function generateEvalScript(row: ScriptRow, spec: RepoSpec, options: { resetPolicy?: ResetPolicy } = {}): string {
   const reset = resetCommands(row.base_commit, row.test_patch, options.resetPolicy ?? DEFAULT_RESET_POLICY);
   const testCommand = [spec.test_cmd, ...testDirectives(row)].join(" ");
   const lines = [

@@ -37,9 +37,7 @@ export interface EvaluateInstanceOptions {
 /** Why an instance ended without a report.json: the official harness counts these as errors. */
 export type EvaluationErrorKind = "patch_apply_failed" | "timeout" | "grading_failed";
 
-export type EvaluationOutcome =
-  | { status: "graded"; resolved: boolean }
-  | { status: "error"; kind: EvaluationErrorKind; message: string };
+export type EvaluationOutcome = { status: "graded"; resolved: boolean } | { status: "error"; kind: EvaluationErrorKind; message: string };
 
 /**
  * Grades one prediction the way the official `run_instance` does: fresh container from the

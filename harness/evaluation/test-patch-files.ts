@@ -157,11 +157,7 @@ export interface TestPatchFiles {
 export function testPatchFiles(patch: string): TestPatchFiles {
   const files = parsePatchFiles(patch);
   return {
-    modified: files
-      .filter((f) => f.source !== DEV_NULL && f.source.startsWith("a/"))
-      .map((f) => f.source.slice(2)),
-    created: files
-      .filter((f) => f.source === DEV_NULL)
-      .map((f) => (f.target.startsWith("b/") ? f.target.slice(2) : f.target)),
+    modified: files.filter((f) => f.source !== DEV_NULL && f.source.startsWith("a/")).map((f) => f.source.slice(2)),
+    created: files.filter((f) => f.source === DEV_NULL).map((f) => (f.target.startsWith("b/") ? f.target.slice(2) : f.target)),
   };
 }

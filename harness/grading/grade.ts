@@ -9,11 +9,7 @@ export const EvalType = z.enum(["pass_and_fail", "fail_only"]);
 export type EvalType = z.infer<typeof EvalType>;
 
 /** v4.1.0 picks `fail_only` by repo (`FAIL_ONLY_REPOS`); v5 reads the dataset's `eval_type`. */
-export const FAIL_ONLY_REPOS: ReadonlySet<string> = new Set([
-  "chartjs/Chart.js",
-  "processing/p5.js",
-  "markedjs/marked",
-]);
+export const FAIL_ONLY_REPOS: ReadonlySet<string> = new Set(["chartjs/Chart.js", "processing/p5.js", "markedjs/marked"]);
 
 const TestListOutcome = z.object({ success: z.array(z.string()), failure: z.array(z.string()) });
 
@@ -35,17 +31,12 @@ export class UnknownEvalTypeError extends Error {
     readonly instanceId: string,
     readonly evalType: string,
   ) {
-    super(
-      `instance ${instanceId}: eval_type "${evalType}" is not one of ${EvalType.options.join(", ")}`,
-    );
+    super(`instance ${instanceId}: eval_type "${evalType}" is not one of ${EvalType.options.join(", ")}`);
     this.name = "UnknownEvalTypeError";
   }
 }
 
-export function evalTypeFor(
-  row: { instance_id: string; repo: string; eval_type?: string | undefined },
-  semantics: Semantics,
-): EvalType {
+export function evalTypeFor(row: { instance_id: string; repo: string; eval_type?: string | undefined }, semantics: Semantics): EvalType {
   const byRepo: EvalType = FAIL_ONLY_REPOS.has(row.repo) ? "fail_only" : "pass_and_fail";
   if (semantics === "v4" || row.eval_type === undefined) return byRepo;
   const parsed = EvalType.safeParse(row.eval_type);
@@ -79,12 +70,7 @@ type Verdict = "success" | "failure" | "neither";
  * all-skipped F2P counts as resolved; v5 makes a SKIPPED F2P a failure and a SKIPPED P2P a
  * success ("maintained": a skip is not a regression).
  */
-function judgePassAndFail(
-  testId: string,
-  sm: StatusMap,
-  list: "FAIL_TO_PASS" | "PASS_TO_PASS",
-  semantics: Semantics,
-): Verdict {
+function judgePassAndFail(testId: string, sm: StatusMap, list: "FAIL_TO_PASS" | "PASS_TO_PASS", semantics: Semantics): Verdict {
   const key = resolveCase(testId, sm, semantics);
   const status = key === undefined ? undefined : sm.get(key)!;
   if (status !== undefined && isPass(status)) return "success";
@@ -108,10 +94,7 @@ export function getEvalTestsReport(
   const judgeList = (list: "FAIL_TO_PASS" | "PASS_TO_PASS"): TestListOutcome => {
     const outcome: TestListOutcome = { success: [], failure: [] };
     for (const testId of gold[list]) {
-      const verdict =
-        options.evalType === "fail_only"
-          ? judgeFailOnly(testId, sm)
-          : judgePassAndFail(testId, sm, list, options.semantics);
+      const verdict = options.evalType === "fail_only" ? judgeFailOnly(testId, sm) : judgePassAndFail(testId, sm, list, options.semantics);
       if (verdict !== "neither") outcome[verdict].push(testId);
     }
     return outcome;

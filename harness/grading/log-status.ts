@@ -1,13 +1,5 @@
 import type { LogParser } from "./parsers/index.ts";
-import {
-  PY_DIGIT,
-  PY_ML_END,
-  PY_ML_START,
-  PY_WORD,
-  PY_WS,
-  pyDigitsAreZero,
-  pyUniversalNewlines,
-} from "./parsers/python-text.ts";
+import { PY_DIGIT, PY_ML_END, PY_ML_START, PY_WORD, PY_WS, pyDigitsAreZero, pyUniversalNewlines } from "./parsers/python-text.ts";
 import type { Semantics, StatusMap } from "./test-status.ts";
 import { BAD_MARKERS, END_TEST_OUTPUT, START_TEST_OUTPUT } from "../evaluation/markers.ts";
 
@@ -39,9 +31,7 @@ export type NotGradeableReason =
   | "exit_code_contradicts_results";
 
 /** `get_logs_eval`'s `(status_map, found)`; `found` becomes `patch_successfully_applied`. */
-export type LogsEval =
-  | { found: true; statusMap: StatusMap }
-  | { found: false; reason: NotGradeableReason };
+export type LogsEval = { found: true; statusMap: StatusMap } | { found: false; reason: NotGradeableReason };
 
 /**
  * Python's `content.split(START)[1].split(END)[0]`: the text after the first start marker, up
@@ -87,11 +77,7 @@ export function getLogsEval(log: string, parse: LogParser, semantics: Semantics)
     // A patch can print its own PASSED lines; a failing exit status with no failure in the map
     // means the log does not describe the run that happened.
     const zero = exitCodeIsZero(content);
-    if (
-      zero === false &&
-      statusMap.size > 0 &&
-      ![...statusMap.values()].some((status) => status === "FAILED" || status === "ERROR")
-    ) {
+    if (zero === false && statusMap.size > 0 && ![...statusMap.values()].some((status) => status === "FAILED" || status === "ERROR")) {
       return { found: false, reason: "exit_code_contradicts_results" };
     }
   }

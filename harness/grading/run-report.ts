@@ -64,8 +64,7 @@ function readOutcome(text: string, instanceId: string): "resolved" | "unresolved
   } catch {
     return "error";
   }
-  const isObject = (v: unknown): v is Record<string, unknown> =>
-    typeof v === "object" && v !== null && !Array.isArray(v);
+  const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
   if (!isObject(parsed) || !Object.hasOwn(parsed, instanceId)) return "error";
   const result = parsed[instanceId];
   if (!isObject(result) || !Object.hasOwn(result, "resolved")) return "error";
@@ -134,10 +133,7 @@ export function makeRunReport(input: RunReportInput): RunReport {
   const reasons = new Map<string, string>();
   for (const id of new Set([...unresolved, ...errors])) {
     const prediction = predictions.get(id)!;
-    const found = triageFailureLogs(
-      readInstanceFile(prediction, "test_output.txt"),
-      readInstanceFile(prediction, "run_instance.log"),
-    );
+    const found = triageFailureLogs(readInstanceFile(prediction, "test_output.txt"), readInstanceFile(prediction, "run_instance.log"));
     if (!found) continue;
     reasons.set(id, found.reason);
     (found.tier === "environment" ? infra : ambiguous).add(id);
@@ -176,10 +172,7 @@ export function serializeRunReport(report: RunReport): string {
 }
 
 /** `<first prediction's model_name_or_path with "/" → "__">.<run_id>.json`. */
-export function runReportFileName(
-  predictions: ReadonlyMap<string, RunReportPrediction>,
-  runId: string,
-): string {
+export function runReportFileName(predictions: ReadonlyMap<string, RunReportPrediction>, runId: string): string {
   const first = predictions.values().next();
   if (first.done) throw new NoPredictionsError();
   return `${first.value.model_name_or_path.replaceAll("/", "__")}.${runId}.json`;

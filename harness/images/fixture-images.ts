@@ -14,7 +14,14 @@ import { join } from "node:path";
  */
 export async function buildFixtureImages(
   sandboxes: SandboxBackend,
-  options: { datasetDir?: string; template?: string; instances?: string[]; workers?: number; log?: (line: string) => void; mirror?: string } = {},
+  options: {
+    datasetDir?: string;
+    template?: string;
+    instances?: string[];
+    workers?: number;
+    log?: (line: string) => void;
+    mirror?: string;
+  } = {},
 ): Promise<Array<{ instance_id: string; image: string; built: boolean }>> {
   const datasetDir = options.datasetDir ?? FIXTURES_DIR;
   const dataset = await loadDataset({ source: datasetDir, instances: options.instances });

@@ -21,11 +21,7 @@ export const FIXTURE_GIT_ENV: Readonly<Record<string, string>> = Object.freeze({
 });
 
 /** Config that would otherwise come from the user's or the image's git config. */
-export const FIXTURE_GIT_CONFIG: readonly string[] = Object.freeze([
-  "core.autocrlf=false",
-  "commit.gpgsign=false",
-  "core.fileMode=true",
-]);
+export const FIXTURE_GIT_CONFIG: readonly string[] = Object.freeze(["core.autocrlf=false", "commit.gpgsign=false", "core.fileMode=true"]);
 
 /** tasks/fixtures, resolved from this file so it works from any cwd. */
 export const FIXTURES_DIR = path.join(PACKAGE_ROOT, "tasks", "fixtures");

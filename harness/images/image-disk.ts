@@ -26,7 +26,10 @@ export class ImageDiskLedger {
     const layers = (await this.backend.imageLayers?.(image)) ?? [];
     this.held.set(image, layers);
     this.peakBytes = Math.max(this.peakBytes, this.bytes());
-    this.largest = Math.max(this.largest, layers.filter((layer) => !this.before.has(layer.id)).reduce((sum, layer) => sum + layer.bytes, 0));
+    this.largest = Math.max(
+      this.largest,
+      layers.filter((layer) => !this.before.has(layer.id)).reduce((sum, layer) => sum + layer.bytes, 0),
+    );
   }
 
   /** An image the run removed. */

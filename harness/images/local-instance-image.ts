@@ -81,9 +81,7 @@ export async function buildLocalInstanceImage(
 ): Promise<{ built: boolean }> {
   const { row, spec, repoDir, image } = options;
   const workshop = workshopOf(sandboxes);
-  const digest = (await treeDigest(repoDir))
-    .update(JSON.stringify([RECIPE_VERSION, row.instance_id, row.base_commit, spec]))
-    .digest("hex");
+  const digest = (await treeDigest(repoDir)).update(JSON.stringify([RECIPE_VERSION, row.instance_id, row.base_commit, spec])).digest("hex");
   if ((await workshop.imageLabels(image))?.[DIGEST_LABEL] === digest) return { built: false };
   await workshop.ensureBaseImage({ log: options.log, mirror: options.mirror });
   const box = await sandboxes.create({ image: BASE_IMAGE, role: "build", instanceId: row.instance_id });
@@ -91,10 +89,13 @@ export async function buildLocalInstanceImage(
     await workshop.copyDirectory(box, repoDir, "/testbed");
     const result = await box.exec(setupScript(row, spec), { timeoutMs: 600_000 });
     if (result.exitCode !== 0) {
-      throw new ImageBuildError(`building ${image} for ${row.instance_id} failed (exit ${result.exitCode}):\n${result.output.slice(-4000)}`, {
-        instance: row.instance_id,
-        image,
-      });
+      throw new ImageBuildError(
+        `building ${image} for ${row.instance_id} failed (exit ${result.exitCode}):\n${result.output.slice(-4000)}`,
+        {
+          instance: row.instance_id,
+          image,
+        },
+      );
     }
     await workshop.commit(box, image, { workdir: "/testbed", labels: { [DIGEST_LABEL]: digest }, cmd: ["/bin/bash"] });
   } finally {
@@ -106,7 +107,9 @@ export async function buildLocalInstanceImage(
 /** The back end's image building; local images need a back end with its own image store. */
 export function workshopOf(sandboxes: SandboxBackend): ImageWorkshop {
   if (!sandboxes.workshop) {
-    throw new ImageBuildError(`the ${sandboxes.name} sandbox back end cannot build images: build them with the docker back end and push them`);
+    throw new ImageBuildError(
+      `the ${sandboxes.name} sandbox back end cannot build images: build them with the docker back end and push them`,
+    );
   }
   return sandboxes.workshop;
 }

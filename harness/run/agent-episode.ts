@@ -12,7 +12,6 @@ import { selectLogParser } from "../grading/parsers/index.ts";
 import type { RepoSpec } from "../dataset/repo-spec.ts";
 import type { TaskRow } from "../dataset/task-row.ts";
 
-
 export interface AgentEpisodeOptions {
   sandboxes: SandboxBackend;
   row: TaskRow;
@@ -64,7 +63,11 @@ export async function runAgentEpisode(options: AgentEpisodeOptions): Promise<Epi
     // The prompts and the tools' schemas do not depend on the commit, only the tools' behaviour does.
     const task = { id: row.instance_id, problemStatement: row.problem_statement, repoRoot: REPO_ROOT, startCommit: "HEAD" };
     const opening = openingRequest(task, toolsFrom("HEAD"), options.agent, options.templates);
-    options.model.prefetch({ messages: opening.messages, tools: opening.tools.length > 0 ? opening.tools : undefined, signal: options.signal });
+    options.model.prefetch({
+      messages: opening.messages,
+      tools: opening.tools.length > 0 ? opening.tools : undefined,
+      signal: options.signal,
+    });
   }
   const sandbox = await options.sandboxes.create({ image: options.image, role: "agent", instanceId: row.instance_id });
   let shell: ShellSession | undefined;
@@ -73,12 +76,24 @@ export async function runAgentEpisode(options: AgentEpisodeOptions): Promise<Epi
     if (head.exitCode !== 0) throw new Error(`${options.image}: ${REPO_ROOT} is not a git repository: ${head.output.trim()}`);
     shell = await sandbox.openShell({ init: [QUIET_CONDA_ACTIVATE, `cd ${REPO_ROOT}`] });
     const { tools, initialState } = bundles
-      ? await setUpBundleEpisode({ sandbox, shell, mode: bundles, problemStatement: row.problem_statement, commandTimeoutMs: options.agent.commandTimeoutSec * 1000 })
+      ? await setUpBundleEpisode({
+          sandbox,
+          shell,
+          mode: bundles,
+          problemStatement: row.problem_statement,
+          commandTimeoutMs: options.agent.commandTimeoutSec * 1000,
+        })
       : // The image's HEAD, not base_commit: official images carry a setup commit on top of
         // base_commit (e.g. sphinx's tox.ini edit) that must not end up in the patch.
         { tools: toolsFrom(head.output.trim()), initialState: undefined };
     return await runAgent({
-      task: { id: row.instance_id, problemStatement: row.problem_statement, repoRoot: REPO_ROOT, startCommit: head.output.trim(), baseCommit: row.base_commit },
+      task: {
+        id: row.instance_id,
+        problemStatement: row.problem_statement,
+        repoRoot: REPO_ROOT,
+        startCommit: head.output.trim(),
+        baseCommit: row.base_commit,
+      },
       sandbox,
       shell,
       tools,
@@ -112,12 +127,20 @@ export async function runAgentEpisode(options: AgentEpisodeOptions): Promise<Epi
  * instance's image, so a failing install.sh or a missing tool stops the run with an error
  * naming the bundle instead of failing every episode.
  */
-export async function preflightBundles(options: Pick<AgentEpisodeOptions, "sandboxes" | "row" | "image"> & { mode: BundleObservations }): Promise<void> {
+export async function preflightBundles(
+  options: Pick<AgentEpisodeOptions, "sandboxes" | "row" | "image"> & { mode: BundleObservations },
+): Promise<void> {
   const sandbox = await options.sandboxes.create({ image: options.image, role: "agent", instanceId: options.row.instance_id });
   let shell: ShellSession | undefined;
   try {
     shell = await sandbox.openShell({ init: [QUIET_CONDA_ACTIVATE, `cd ${REPO_ROOT}`] });
-    await setUpBundleEpisode({ sandbox, shell, mode: options.mode, problemStatement: options.row.problem_statement, commandTimeoutMs: 60_000 });
+    await setUpBundleEpisode({
+      sandbox,
+      shell,
+      mode: options.mode,
+      problemStatement: options.row.problem_statement,
+      commandTimeoutMs: 60_000,
+    });
   } finally {
     await shell?.close();
     await sandbox.remove();

@@ -56,8 +56,19 @@ export function runAgentPhase(
       throw new PhaseError("agent", "infrastructure", "exit_env", outcome.exitMessage ?? "the sandbox failed", true);
     }
     const patch = outcome.patch ?? "";
-    run.events.emit({ type: "agent_finished", instance_id: id, exit_status: outcome.exitStatus, steps: outcome.trajectory.steps.length, patch_bytes: patch.length });
-    const prediction: Prediction = { instance_id: id, model_name_or_path: run.modelName!, model_patch: patch, exit_status: outcome.exitStatus };
+    run.events.emit({
+      type: "agent_finished",
+      instance_id: id,
+      exit_status: outcome.exitStatus,
+      steps: outcome.trajectory.steps.length,
+      patch_bytes: patch.length,
+    });
+    const prediction: Prediction = {
+      instance_id: id,
+      model_name_or_path: run.modelName!,
+      model_patch: patch,
+      exit_status: outcome.exitStatus,
+    };
     await appendJsonl(run.layout.predictions, prediction);
     run.predictions.set(id, prediction);
     return prediction;

@@ -50,7 +50,9 @@ export async function runInstances(run: RunContext): Promise<{ maxBytes: number 
     await counted();
     let prediction = run.predictions.get(row.instance_id);
     if (!prediction && run.model) {
-      prediction = await pools.agent(() => (stopped() ? undefined : slots.agent.use((slot) => runAgentPhase(run, row, image, slot, removeLater(row.instance_id)))));
+      prediction = await pools.agent(() =>
+        stopped() ? undefined : slots.agent.use((slot) => runAgentPhase(run, row, image, slot, removeLater(row.instance_id))),
+      );
       if (!prediction) return;
     }
     if (prediction && needsGrading(run, row)) {

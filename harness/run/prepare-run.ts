@@ -64,7 +64,8 @@ export async function prepareRun(config: RunConfig, deps: RunDependencies): Prom
   let modelName = config.modelName;
   if (config.predictions) {
     // Written whole, so the run folder is self-contained.
-    for (const [id, p] of await loadPredictions(config.predictions, dataset.rows, { datasetIds: dataset.datasetIds })) predictions.set(id, p);
+    for (const [id, p] of await loadPredictions(config.predictions, dataset.rows, { datasetIds: dataset.datasetIds }))
+      predictions.set(id, p);
     await writeFileAtomic(layout.predictions, [...predictions.values()].map((p) => `${JSON.stringify(p)}\n`).join(""));
   } else {
     for (const line of await readJsonl(layout.predictions)) {
@@ -72,7 +73,8 @@ export async function prepareRun(config: RunConfig, deps: RunDependencies): Prom
       predictions.set(p.instance_id, p);
     }
     const onEndpoint = (event: EndpointEvent) => {
-      if (event.type === "episode_moved") events.emit({ type: "episode_moved", instance_id: event.episode, from: event.from, to: event.to });
+      if (event.type === "episode_moved")
+        events.emit({ type: "episode_moved", instance_id: event.episode, from: event.from, to: event.to });
       else events.emit(event);
     };
     model = new EndpointPool(config.modelURLs ?? [resolveModelConfig(config.model!).baseURL], config.model!, { onEvent: onEndpoint });
@@ -82,7 +84,14 @@ export async function prepareRun(config: RunConfig, deps: RunDependencies): Prom
   await writeFileAtomic(
     layout.runJson,
     JSON.stringify(
-      { config: storedConfig(config), dataset: dataset.source, modelName, owner: currentOwner(), startedAt: new Date().toISOString(), node: process.version },
+      {
+        config: storedConfig(config),
+        dataset: dataset.source,
+        modelName,
+        owner: currentOwner(),
+        startedAt: new Date().toISOString(),
+        node: process.version,
+      },
       null,
       2,
     ),
@@ -91,7 +100,19 @@ export async function prepareRun(config: RunConfig, deps: RunDependencies): Prom
   const sandboxes = await deps.openSandboxes(sandboxConfigFor(config));
   await sandboxes.reapDead();
 
-  const context: RunContext = { config, layout, dataset, predictions, model, modelName, templates, sandboxes, events, signal: deps.signal, todo: [] };
+  const context: RunContext = {
+    config,
+    layout,
+    dataset,
+    predictions,
+    model,
+    modelName,
+    templates,
+    sandboxes,
+    events,
+    signal: deps.signal,
+    todo: [],
+  };
   // Instances that share layers run close together: their environment is pulled once.
   context.todo = orderBySharedLayers(dataset.rows.filter((row) => needsAgent(context, row) || needsGrading(context, row)));
   events.emit({ type: "run_started", run_id: config.runId, total: dataset.rows.length, todo: context.todo.length });

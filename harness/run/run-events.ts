@@ -27,7 +27,13 @@ export type ErrorCategory = z.infer<typeof ErrorCategory>;
 
 const RunEventUnion = z.discriminatedUnion("type", [
   z.object({ type: z.literal("run_started"), t: z.string(), run_id: z.string(), total: z.number(), todo: z.number() }),
-  z.object({ type: z.literal("phase_started"), t: z.string(), instance_id: z.string(), phase: InstancePhase, worker: z.number().optional() }),
+  z.object({
+    type: z.literal("phase_started"),
+    t: z.string(),
+    instance_id: z.string(),
+    phase: InstancePhase,
+    worker: z.number().optional(),
+  }),
   z.object({ type: z.literal("pull_progress"), t: z.string(), instance_id: z.string(), current: z.number(), total: z.number() }),
   z.object({
     type: z.literal("agent_step"),
@@ -41,7 +47,14 @@ const RunEventUnion = z.discriminatedUnion("type", [
     /** The model endpoint that answered, when the run has several. */
     endpoint: z.string().optional(),
   }),
-  z.object({ type: z.literal("agent_finished"), t: z.string(), instance_id: z.string(), exit_status: z.string(), steps: z.number(), patch_bytes: z.number() }),
+  z.object({
+    type: z.literal("agent_finished"),
+    t: z.string(),
+    instance_id: z.string(),
+    exit_status: z.string(),
+    steps: z.number(),
+    patch_bytes: z.number(),
+  }),
   z.object({ type: z.literal("graded"), t: z.string(), instance_id: z.string(), resolved: z.boolean() }),
   z.object({ type: z.literal("skipped"), t: z.string(), instance_id: z.string(), reason: z.string() }),
   /** Something a person reading the log should know, e.g. a prediction re-graded because its patch changed. */

@@ -144,7 +144,10 @@ export class RunTally {
   private readonly agentExits = new Map<string, string>();
   private readonly retries = new Map<string, KindCount>();
   private tokens = { prompt: 0, completion: 0, cached: 0, modelCalls: 0 };
-  private endpoints = new Map<string, { up: boolean; episodes: Set<string>; requests: number; errors: number; prompt: number; completion: number; cached: number }>();
+  private endpoints = new Map<
+    string,
+    { up: boolean; episodes: Set<string>; requests: number; errors: number; prompt: number; completion: number; cached: number }
+  >();
   private agentsBusy = 0;
   private agentBusySince = 0;
   private agentWallMs = 0;
@@ -287,7 +290,11 @@ export class RunTally {
     const elapsedMs = this.startedAt ? end - Date.parse(this.startedAt) : 0;
     const remaining = Math.max(0, total - this.done.size);
     const etaMs =
-      this.finishedAt !== undefined || this.finishedHere === 0 ? undefined : remaining === 0 ? 0 : (remaining * elapsedMs) / this.finishedHere;
+      this.finishedAt !== undefined || this.finishedHere === 0
+        ? undefined
+        : remaining === 0
+          ? 0
+          : (remaining * elapsedMs) / this.finishedHere;
 
     return {
       runId: this.runId,

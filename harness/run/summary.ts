@@ -21,7 +21,11 @@ function percent(part: number, whole: number): string {
  */
 export async function writeSummary(
   layout: RunLayout,
-  input: { config: Pick<RunConfig, "runId" | "dataset" | "predictions" | "modelName" | "grading">; rows: readonly TaskRow[]; report: RunReport },
+  input: {
+    config: Pick<RunConfig, "runId" | "dataset" | "predictions" | "modelName" | "grading">;
+    rows: readonly TaskRow[];
+    report: RunReport;
+  },
 ): Promise<string> {
   const { config, rows, report } = input;
   const events = (await readJsonl(layout.events)).map((e) => RunEvent.parse(e));
@@ -57,7 +61,8 @@ export async function writeSummary(
     if (resolved.has(row.instance_id)) entry.resolved++;
     byRepo.set(row.repo, entry);
   }
-  for (const [repo, entry] of [...byRepo].sort()) lines.push(`| ${repo} | ${entry.resolved} | ${entry.total} | ${percent(entry.resolved, entry.total)} |`);
+  for (const [repo, entry] of [...byRepo].sort())
+    lines.push(`| ${repo} | ${entry.resolved} | ${entry.total} | ${percent(entry.resolved, entry.total)} |`);
 
   lines.push(...integritySummaryLines(runIntegrityFindings(layout.root, rows), resolved));
 
@@ -67,24 +72,52 @@ export async function writeSummary(
   const errors = [...errorIds].sort().map((id) => ({ id, detail: finalErrors.get(id) }));
   const section = (title: string, explanation: string, list: typeof errors) => {
     if (list.length === 0) return;
-    lines.push("", `## ${title} (${list.length})`, "", explanation, "", "| instance | phase | kind | reason |", "| --- | --- | --- | --- |");
+    lines.push(
+      "",
+      `## ${title} (${list.length})`,
+      "",
+      explanation,
+      "",
+      "| instance | phase | kind | reason |",
+      "| --- | --- | --- | --- |",
+    );
     for (const { id, detail } of list) {
       const reason = (detail?.message ?? "no report.json and no error recorded").replace(/\s+/g, " ").replaceAll("|", "\\|").slice(0, 200);
       lines.push(`| ${id} | ${detail?.phase ?? "–"} | ${detail?.kind ?? "unfinished"} | ${reason} |`);
     }
   };
   const inCategory = (category: ErrorCategory) => errors.filter((e) => e.detail?.category === category);
-  section("Infrastructure errors", "The Docker engine or a container failed, and kept failing after retries. Run the same command again to finish these.", inCategory("infrastructure"));
+  section(
+    "Infrastructure errors",
+    "The Docker engine or a container failed, and kept failing after retries. Run the same command again to finish these.",
+    inCategory("infrastructure"),
+  );
   section(
     "Images not available",
     "The instance image does not exist or could not be pulled: check the image name (the dataset's `image` column, `--image-template`) and the registry. The official harness counts these as errors too.",
     inCategory("image"),
   );
-  section("Agent crashes", "The agent episode crashed (a fault of the harness or its tools, not of the model): there is no patch to grade.", inCategory("agent"));
-  section("Patches that do not apply", "Counted as errors by the official harness too: none of `git apply`, `git apply --reject` and `patch --fuzz` applied the patch.", inCategory("patch"));
-  section("Evaluation errors", "Counted as errors by the official harness too: eval.sh timed out, or its test log could not be graded.", inCategory("evaluation"));
+  section(
+    "Agent crashes",
+    "The agent episode crashed (a fault of the harness or its tools, not of the model): there is no patch to grade.",
+    inCategory("agent"),
+  );
+  section(
+    "Patches that do not apply",
+    "Counted as errors by the official harness too: none of `git apply`, `git apply --reject` and `patch --fuzz` applied the patch.",
+    inCategory("patch"),
+  );
+  section(
+    "Evaluation errors",
+    "Counted as errors by the official harness too: eval.sh timed out, or its test log could not be graded.",
+    inCategory("evaluation"),
+  );
   // No recorded error (e.g. a run killed mid-grading): finishing it is a matter of running again.
-  section("Unfinished", "No report.json and no recorded error: the run stopped before grading these. Run the same command again to finish them.", errors.filter((e) => e.detail === undefined));
+  section(
+    "Unfinished",
+    "No report.json and no recorded error: the run stopped before grading these. Run the same command again to finish them.",
+    errors.filter((e) => e.detail === undefined),
+  );
   if (agentExits.size > 0) {
     const counts = new Map<string, number>();
     for (const status of agentExits.values()) counts.set(status, (counts.get(status) ?? 0) + 1);

@@ -18,16 +18,24 @@ export function validateArguments(tool: ToolSpec, given: Record<string, unknown>
   if (result.success) return result.data;
 
   const issues = result.error.issues;
-  const missing = issues.filter((issue) => issue.path.length === 1 && values[String(issue.path[0])] === undefined).map((issue) => String(issue.path[0]));
-  if (missing.length > 0) throw new ActionRejected("missing_arg", `Required argument(s) missing for \`${tool.name}\`: ${missing.join(", ")}`, tool);
+  const missing = issues
+    .filter((issue) => issue.path.length === 1 && values[String(issue.path[0])] === undefined)
+    .map((issue) => String(issue.path[0]));
+  if (missing.length > 0)
+    throw new ActionRejected("missing_arg", `Required argument(s) missing for \`${tool.name}\`: ${missing.join(", ")}`, tool);
   const unexpected = issues.flatMap((issue) => (issue.code === "unrecognized_keys" ? issue.keys : []));
-  if (unexpected.length > 0) throw new ActionRejected("unexpected_arg", `Unexpected argument(s) for \`${tool.name}\`: ${unexpected.join(", ")}`, tool);
+  if (unexpected.length > 0)
+    throw new ActionRejected("unexpected_arg", `Unexpected argument(s) for \`${tool.name}\`: ${unexpected.join(", ")}`, tool);
   const issue = issues[0]!;
   if (issue.path.length === 0) throw new ActionRejected("invalid_arg", `Invalid arguments for \`${tool.name}\`: ${issue.message}`, tool);
   const argument = issue.path.map((part, index) => (index === 0 ? String(part) : `[${String(part)}]`)).join("");
   const got = valueAt(values, issue.path);
   const gotText = got === undefined ? "" : ` (got ${preview(JSON.stringify(got) ?? String(got), 80)})`;
-  throw new ActionRejected("invalid_arg", `Invalid value for argument \`${argument}\` of \`${tool.name}\`: ${issue.message}${gotText}`, tool);
+  throw new ActionRejected(
+    "invalid_arg",
+    `Invalid value for argument \`${argument}\` of \`${tool.name}\`: ${issue.message}${gotText}`,
+    tool,
+  );
 }
 
 /**

@@ -38,19 +38,34 @@ export function parseFencedBlock(reply: ModelReply, tools: readonly ToolSpec[]):
       if (!(error instanceof ShellWordsError)) throw error;
       const kind = error.quote === "'" ? "single" : "double";
       const from = JSON.stringify(preview(error.input.slice(error.position), 40));
-      throw new ActionRejected("invalid_arg", `The arguments of \`${tool.name}\` could not be split into words: the ${kind} quote at ${from} is never closed.`, tool);
+      throw new ActionRejected(
+        "invalid_arg",
+        `The arguments of \`${tool.name}\` could not be split into words: the ${kind} quote at ${from} is never closed.`,
+        tool,
+      );
     }
     const args = validateArguments(tool, assignWords(tool, words));
-    return { ok: true, action: { id: syntheticId("text", tool.name, rawArguments), name: tool.name, args, rawArguments, source: "text" }, thought };
+    return {
+      ok: true,
+      action: { id: syntheticId("text", tool.name, rawArguments), name: tool.name, args, rawArguments, source: "text" },
+      thought,
+    };
   }
 
   const bash = tools.find((candidate) => candidate.name === BASH_TOOL);
   if (bash === undefined) {
-    throw new ActionRejected("unknown_tool", `\`${firstWord}\` is not one of the available commands (${tools.map((t) => t.name).join(", ")}).`);
+    throw new ActionRejected(
+      "unknown_tool",
+      `\`${firstWord}\` is not one of the available commands (${tools.map((t) => t.name).join(", ")}).`,
+    );
   }
   const commandArgument = toolParameters(bash).required[0] ?? "command";
   const args = validateArguments(bash, { [commandArgument]: block });
-  return { ok: true, action: { id: syntheticId("text", bash.name, block), name: bash.name, args, rawArguments: block, source: "text" }, thought };
+  return {
+    ok: true,
+    action: { id: syntheticId("text", bash.name, block), name: bash.name, args, rawArguments: block, source: "text" },
+    thought,
+  };
 }
 
 interface FencedBlock {
@@ -119,7 +134,8 @@ function assignWords(tool: ToolSpec, words: string[]): Record<string, unknown> {
       loose.push(word);
       continue;
     }
-    if (Object.hasOwn(values, name)) throw new ActionRejected("invalid_arg", `\`--${name}\` of \`${tool.name}\` is given more than once.`, tool);
+    if (Object.hasOwn(values, name))
+      throw new ActionRejected("invalid_arg", `\`--${name}\` of \`${tool.name}\` is given more than once.`, tool);
     if (flag[2] !== undefined) {
       values[name] = flag[2];
     } else if (properties[name]!.type === "array") {

@@ -23,7 +23,11 @@ export function parseHermesBlocks(reply: ModelReply, tools: readonly ToolSpec[])
   const args = validateArguments(tool, values);
   const rawArguments = typeof call.arguments === "string" ? call.arguments : JSON.stringify(call.arguments);
   const thought = (content.slice(0, block.start) + content.slice(block.end)).trim();
-  return { ok: true, action: { id: syntheticId("hermes", tool.name, rawArguments), name: tool.name, args, rawArguments, source: "hermes" }, thought };
+  return {
+    ok: true,
+    action: { id: syntheticId("hermes", tool.name, rawArguments), name: tool.name, args, rawArguments, source: "hermes" },
+    thought,
+  };
 }
 
 const OPEN = "<tool_call>";
@@ -80,7 +84,10 @@ function parseHermesBody(body: string, closed: boolean): { name: string; argumen
   try {
     value = JSON.parse(body);
   } catch (error) {
-    throw new ActionRejected("invalid_json", `Your ${OPEN} block is not valid JSON${unclosed}: ${(error as Error).message}. It was: ${preview(body.trim())}`);
+    throw new ActionRejected(
+      "invalid_json",
+      `Your ${OPEN} block is not valid JSON${unclosed}: ${(error as Error).message}. It was: ${preview(body.trim())}`,
+    );
   }
   const call = HermesCall.safeParse(value);
   if (!call.success) {

@@ -52,7 +52,12 @@ export function parseAction(reply: ModelReply, tools: readonly ToolSpec[], forma
   }
 }
 
-function formatErrorMessage({ code, detail, tool }: ActionRejected, tools: readonly ToolSpec[], format: ActionFormat, template?: string): string {
+function formatErrorMessage(
+  { code, detail, tool }: ActionRejected,
+  tools: readonly ToolSpec[],
+  format: ActionFormat,
+  template?: string,
+): string {
   const values = {
     error_code: code,
     exception_message: detail,

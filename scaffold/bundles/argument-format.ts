@@ -32,10 +32,12 @@ export function parseArgumentFormat(template: string): ArgumentFormat {
     if (close === -1) throw new ArgumentFormatError(`unclosed {{ in ${JSON.stringify(template)}`);
     const expression = rest.slice(open + 2, close);
     const match = EXPRESSION.exec(expression);
-    if (!match) throw new ArgumentFormatError(`expected {{value}} or {{value|join('…')}}, got {{${expression}}} in ${JSON.stringify(template)}`);
+    if (!match)
+      throw new ArgumentFormatError(`expected {{value}} or {{value|join('…')}}, got {{${expression}}} in ${JSON.stringify(template)}`);
     const filters: Array<{ name: "join"; separator: string }> = [];
     for (const filter of match[1]!.matchAll(FILTER)) {
-      if (filter[1] !== "join") throw new ArgumentFormatError(`the filter ${filter[1]} is not supported (only join), in ${JSON.stringify(template)}`);
+      if (filter[1] !== "join")
+        throw new ArgumentFormatError(`the filter ${filter[1]} is not supported (only join), in ${JSON.stringify(template)}`);
       filters.push({ name: "join", separator: filter[2] === undefined ? "" : filter[2].slice(1, -1) });
     }
     parts.push({ filters });

@@ -34,7 +34,10 @@ export const BundleTool = z.looseObject({
   signature: z.string().nullish(),
   /** The line that ends a multi-line command; its arguments are then sent through a heredoc, unquoted. */
   end_name: z.string().nullish(),
-  arguments: z.array(BundleArgument).nullish().transform((value) => value ?? []),
+  arguments: z
+    .array(BundleArgument)
+    .nullish()
+    .transform((value) => value ?? []),
 });
 export type BundleTool = z.infer<typeof BundleTool>;
 
@@ -103,7 +106,11 @@ export function loadBundle(folder: string, options: LoadBundleOptions = {}): Bun
   const hidden = options.hiddenTools ?? [];
   const unknownHidden = hidden.filter((name) => !(name in config.tools));
   if (unknownHidden.length > 0) {
-    throw new BundleConfigError(file, "hidden_tools", `names tools the bundle does not define: ${unknownHidden.join(", ")} (it defines ${Object.keys(config.tools).join(", ") || "none"})`);
+    throw new BundleConfigError(
+      file,
+      "hidden_tools",
+      `names tools the bundle does not define: ${unknownHidden.join(", ")} (it defines ${Object.keys(config.tools).join(", ") || "none"})`,
+    );
   }
   const commands = Object.entries(config.tools)
     .filter(([name]) => !hidden.includes(name))
@@ -151,10 +158,20 @@ function bundleCommand(name: string, tool: BundleTool, file: string): BundleComm
   const seen = new Set<string>();
   tool.arguments.forEach((argument, index) => {
     const at = field(`.arguments.${index}`);
-    if (!ARGUMENT_NAME.test(argument.name)) throw new BundleConfigError(file, `${at}.name`, `an argument name matching [a-zA-Z_][a-zA-Z0-9_-]*, got ${JSON.stringify(argument.name)}`);
+    if (!ARGUMENT_NAME.test(argument.name))
+      throw new BundleConfigError(
+        file,
+        `${at}.name`,
+        `an argument name matching [a-zA-Z_][a-zA-Z0-9_-]*, got ${JSON.stringify(argument.name)}`,
+      );
     if (seen.has(argument.name)) throw new BundleConfigError(file, `${at}.name`, `unique argument names; ${argument.name} appears twice`);
     seen.add(argument.name);
-    if (optionalSeen && argument.required) throw new BundleConfigError(file, `${at}.required`, `required arguments before optional ones; ${argument.name} is required but follows an optional argument`);
+    if (optionalSeen && argument.required)
+      throw new BundleConfigError(
+        file,
+        `${at}.required`,
+        `required arguments before optional ones; ${argument.name} is required but follows an optional argument`,
+      );
     if (!argument.required) optionalSeen = true;
   });
   const signature = tool.signature ?? null;
@@ -163,7 +180,11 @@ function bundleCommand(name: string, tool: BundleTool, file: string): BundleComm
     for (const argument of tool.arguments) {
       const a = argument.name;
       if (!(signature.includes(`<${a}>`) || signature.includes(`{${a}}`) || signature.includes(`--${a}`))) {
-        throw new BundleConfigError(file, field(".signature"), `every argument in the signature as <${a}>, [<${a}>], {${a}} or --${a}; ${a} is missing from ${JSON.stringify(signature)}`);
+        throw new BundleConfigError(
+          file,
+          field(".signature"),
+          `every argument in the signature as <${a}>, [<${a}>], {${a}} or --${a}; ${a} is missing from ${JSON.stringify(signature)}`,
+        );
       }
     }
     invokeFormat = signature.replace(/\[?<([a-zA-Z_][a-zA-Z0-9_-]*)>\]?/g, "{$1}");
@@ -179,7 +200,11 @@ function bundleCommand(name: string, tool: BundleTool, file: string): BundleComm
   const declared = tool.arguments.map((argument) => argument.name);
   const sameNames = new Set(fields).size === new Set(declared).size && fields.every((f) => declared.includes(f));
   if (!sameNames) {
-    throw new BundleConfigError(file, field(".signature"), `the signature's fields (${[...new Set(fields)].join(", ") || "none"}) to be the argument names (${declared.join(", ") || "none"})`);
+    throw new BundleConfigError(
+      file,
+      field(".signature"),
+      `the signature's fields (${[...new Set(fields)].join(", ") || "none"}) to be the argument names (${declared.join(", ") || "none"})`,
+    );
   }
   const formats: Record<string, ArgumentFormat> = {};
   tool.arguments.forEach((argument, index) => {

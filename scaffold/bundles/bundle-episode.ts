@@ -31,6 +31,10 @@ export async function setUpBundleEpisode(options: {
     problemStatement: options.problemStatement,
     installTimeoutMs: mode.install_timeout_sec * 1000,
   });
-  const tools = createBundleTools(set, { timeoutMs: options.commandTimeoutMs, enableBashTool: mode.enable_bash_tool, submitCommand: mode.submit_command });
+  const tools = createBundleTools(set, {
+    timeoutMs: options.commandTimeoutMs,
+    enableBashTool: mode.enable_bash_tool,
+    submitCommand: mode.submit_command,
+  });
   return { tools, initialState };
 }

@@ -25,7 +25,14 @@ import { readState, type ToolState } from "./tool-state.ts";
 export const ENVIRONMENT_VARIABLES = { LANG: "C.UTF-8", LC_ALL: "C.UTF-8", PIP_PROGRESS_BAR: "off", PAGER: "cat" } as const;
 
 /** `agent.tools.env_variables` when a config does not set it (SWE-agent main; a config's value replaces it whole). */
-export const DEFAULT_ENV_VARIABLES = { PAGER: "cat", MANPAGER: "cat", LESS: "-R", PIP_PROGRESS_BAR: "off", TQDM_DISABLE: "1", GIT_PAGER: "cat" } as const;
+export const DEFAULT_ENV_VARIABLES = {
+  PAGER: "cat",
+  MANPAGER: "cat",
+  LESS: "-R",
+  PIP_PROGRESS_BAR: "off",
+  TQDM_DISABLE: "1",
+  GIT_PAGER: "cat",
+} as const;
 
 export const TOOLS_ROOT = "/root/tools";
 export const REGISTRY_FILE = "/root/.swe-agent-env";
@@ -78,9 +85,11 @@ export async function installBundles(sandbox: Sandbox, shell: ShellSession, set:
   const envVariables = options.envVariables ?? DEFAULT_ENV_VARIABLES;
   const step = async (bundle: { name: string; path: string }, what: string, command: string): Promise<string> => {
     const result = await shell.run(command, { timeoutMs });
-    if (result.timedOut) throw new BundleInstallError(bundle.name, bundle.path, `${what} (timed out after ${timeoutMs / 1000} s)`, result.output);
+    if (result.timedOut)
+      throw new BundleInstallError(bundle.name, bundle.path, `${what} (timed out after ${timeoutMs / 1000} s)`, result.output);
     if (result.restarted) throw new BundleInstallError(bundle.name, bundle.path, `${what} (the shell exited)`, result.output);
-    if (result.exitCode !== 0) throw new BundleInstallError(bundle.name, bundle.path, `${what} (exit code ${result.exitCode})`, result.output);
+    if (result.exitCode !== 0)
+      throw new BundleInstallError(bundle.name, bundle.path, `${what} (exit code ${result.exitCode})`, result.output);
     return result.output;
   };
   const all = { name: set.bundles.map((b) => b.name).join(", ") || "(none)", path: set.root };
@@ -107,7 +116,13 @@ export async function installBundles(sandbox: Sandbox, shell: ShellSession, set:
   for (const bundle of set.bundles) {
     for (const command of bundle.commands) {
       const found = await shell.run(`which ${command.name}`, { timeoutMs: 30_000 });
-      if (found.exitCode !== 0) throw new BundleInstallError(bundle.name, bundle.path, `finding the tool ${command.name}`, `Tool ${command.name} is not available in the container.`);
+      if (found.exitCode !== 0)
+        throw new BundleInstallError(
+          bundle.name,
+          bundle.path,
+          `finding the tool ${command.name}`,
+          `Tool ${command.name} is not available in the container.`,
+        );
     }
   }
   if (Object.keys(envVariables).length > 0) await step(all, "exporting env_variables", exportLine(envVariables));

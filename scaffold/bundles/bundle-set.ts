@@ -46,7 +46,8 @@ export function loadBundleSet(root: string, references: readonly BundleReference
   for (const reference of references) {
     const path = isAbsolute(reference.path) ? reference.path : join(absoluteRoot, reference.path);
     if (!existsSync(path)) throw new BundleSetError(reference.path, path, `the checkout ${absoluteRoot} has no such bundle folder`);
-    if (!existsSync(join(path, "config.yaml"))) throw new BundleSetError(reference.path, path, "the folder has no config.yaml, so it is not a tool bundle");
+    if (!existsSync(join(path, "config.yaml")))
+      throw new BundleSetError(reference.path, path, "the folder has no config.yaml, so it is not a tool bundle");
     const bundle = loadBundle(path, { hiddenTools: reference.hidden_tools });
     for (const command of bundle.commands) {
       const first = sources.get(command.name);

@@ -56,7 +56,7 @@ export function stripControlChars(text: string): string {
 }
 
 export function createBundleTools(set: BundleSet, options: BundleToolsOptions): Tool[] {
-  const commands = [...(options.enableBashTool ?? true ? [BASH_COMMAND] : []), ...set.commands];
+  const commands = [...((options.enableBashTool ?? true) ? [BASH_COMMAND] : []), ...set.commands];
   const submitName = options.submitCommand ?? "submit";
   const submit = { name: submitName, endName: commands.find((c) => c.name === submitName)?.endName ?? null };
   const filter = options.filter ?? DEFAULT_FILTER;

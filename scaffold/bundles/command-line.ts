@@ -20,7 +20,9 @@ export const BASH_COMMAND: BundleCommand = {
   docstring: "runs the given command directly in bash",
   signature: "<command>",
   endName: null,
-  arguments: [{ name: "command", type: "string", description: "The bash command to execute.", required: true, argument_format: "{{value}}" }],
+  arguments: [
+    { name: "command", type: "string", description: "The bash command to execute.", required: true, argument_format: "{{value}}" },
+  ],
   invokeFormat: "{command}",
   formats: { command: parseArgumentFormat("{{value}}") },
 };
@@ -64,7 +66,11 @@ interface MultilinePattern {
  * there already. Reproduces upstream's slicing, which re-applies the match offset to the match
  * itself, so a multi-line call that follows other lines is cut short exactly as SWE-agent cuts it.
  */
-export function guardMultilineInput(action: string, commands: readonly BundleCommand[], submit: { name: string; endName: string | null } = { name: "submit", endName: null }): string {
+export function guardMultilineInput(
+  action: string,
+  commands: readonly BundleCommand[],
+  submit: { name: string; endName: string | null } = { name: "submit", endName: null },
+): string {
   const patterns: MultilinePattern[] = [];
   for (const command of commands) {
     if (command.endName === null || command.name === submit.name) continue;

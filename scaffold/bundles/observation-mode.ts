@@ -38,7 +38,10 @@ export const BUILTIN_OBSERVATIONS: ObservationMode = { kind: "builtin" };
 export function checkoutRevision(root: string): { commit: string | null; dirty: boolean | null } {
   try {
     const commit = execFileSync("git", ["-C", root, "rev-parse", "HEAD"], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim();
-    const status = execFileSync("git", ["-C", root, "status", "--porcelain", "--", "."], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] });
+    const status = execFileSync("git", ["-C", root, "status", "--porcelain", "--", "."], {
+      encoding: "utf8",
+      stdio: ["ignore", "pipe", "ignore"],
+    });
     return { commit, dirty: status.trim() !== "" };
   } catch {
     return { commit: null, dirty: null };

@@ -53,9 +53,13 @@ function stringRepr(text: string): string {
 export function pythonJsonDumps(value: unknown): string {
   if (value === null || value === undefined) return "null";
   if (typeof value === "boolean") return value ? "true" : "false";
-  if (typeof value === "number") return Number.isFinite(value) ? String(value) : Number.isNaN(value) ? "NaN" : value > 0 ? "Infinity" : "-Infinity";
-  if (typeof value === "string") return JSON.stringify(value).replace(/[\u007f-\uffff]/g, (ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, "0")}`);
+  if (typeof value === "number")
+    return Number.isFinite(value) ? String(value) : Number.isNaN(value) ? "NaN" : value > 0 ? "Infinity" : "-Infinity";
+  if (typeof value === "string")
+    return JSON.stringify(value).replace(/[\u007f-\uffff]/g, (ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, "0")}`);
   if (Array.isArray(value)) return `[${value.map(pythonJsonDumps).join(", ")}]`;
-  const entries = Object.entries(value as Record<string, unknown>).map(([key, inner]) => `${pythonJsonDumps(key)}: ${pythonJsonDumps(inner)}`);
+  const entries = Object.entries(value as Record<string, unknown>).map(
+    ([key, inner]) => `${pythonJsonDumps(key)}: ${pythonJsonDumps(inner)}`,
+  );
   return `{${entries.join(", ")}}`;
 }

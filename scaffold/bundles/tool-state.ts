@@ -37,7 +37,8 @@ export async function readState(sandbox: Sandbox, shell: ShellRunner, stateComma
   } catch {
     throw new ToolStateError(`the state commands wrote text that is not JSON: ${JSON.stringify(text.slice(0, 200))}`);
   }
-  if (typeof state !== "object" || state === null || Array.isArray(state)) throw new ToolStateError(`state commands must write a JSON object, got ${JSON.stringify(state)}`);
+  if (typeof state !== "object" || state === null || Array.isArray(state))
+    throw new ToolStateError(`state commands must write a JSON object, got ${JSON.stringify(state)}`);
   return state as ToolState;
 }
 

@@ -80,7 +80,9 @@ const TemplatesKeys = z.looseObject({
 const ToolsKeys = z.looseObject({
   bundles: z.array(Bundle).default([]),
   enable_bash_tool: z.boolean().default(true),
-  parse_function: z.looseObject({ type: z.enum(["xml_function_calling", "function_calling", "thought_action"]) }).default({ type: "function_calling" }),
+  parse_function: z
+    .looseObject({ type: z.enum(["xml_function_calling", "function_calling", "thought_action"]) })
+    .default({ type: "function_calling" }),
   format_error_template: z.string().nullish(),
   env_variables: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()]).transform(String)).nullish(),
   registry_variables: z.record(z.string(), z.unknown()).default({}),
@@ -107,7 +109,9 @@ const ModelKeys = z.strictObject({
   completion_kwargs: z.record(z.string(), z.unknown()).default({}),
   stop: z.array(z.string()).default([]),
   convert_system_to_user: z.boolean().default(false),
-  retry: z.strictObject({ retries: z.number().int().min(0).default(20), min_wait: z.number().default(10), max_wait: z.number().default(120) }).optional(),
+  retry: z
+    .strictObject({ retries: z.number().int().min(0).default(20), min_wait: z.number().default(10), max_wait: z.number().default(120) })
+    .optional(),
   delay: z.number().min(0).default(0),
   fallbacks: z.array(z.unknown()).max(0, "fallback models are not supported").default([]),
   choose_api_key_by_thread: z.boolean().default(true),
@@ -159,7 +163,11 @@ export function loadConfiguration(nameOrPath: string, options: LoadOptions = {})
   const bundled = (BUNDLED_CONFIGURATIONS as readonly string[]).includes(nameOrPath);
   const file = bundled ? bundledConfigPath(nameOrPath) : resolve(nameOrPath);
   if (!existsSync(file)) {
-    throw new ConfigFileError(nameOrPath, "", `no such file; a configuration is a YAML file or one of ${BUNDLED_CONFIGURATIONS.join(", ")}`);
+    throw new ConfigFileError(
+      nameOrPath,
+      "",
+      `no such file; a configuration is a YAML file or one of ${BUNDLED_CONFIGURATIONS.join(", ")}`,
+    );
   }
   let raw: unknown;
   try {
@@ -184,10 +192,25 @@ export function configurationFrom(raw: unknown, file: string, name: string, opti
   // With a checkout the bundles run themselves in the container (scaffold/bundles/): any bundle will do.
   const checkout = options.sweAgentRoot !== undefined ? resolve(options.sweAgentRoot) : findCheckout(file, bundlePaths);
   if (unknown.length > 0 && checkout === null) {
-    complain(file, "agent.tools.bundles", `${unknown.join(", ")}: no Bottega tool stands in for ${unknown.length > 1 ? "these bundles" : "this bundle"} (known: ${[...KNOWN_BUNDLES].map((n) => `tools/${n}`).join(", ")})`, options.lenient ?? false, warnings);
+    complain(
+      file,
+      "agent.tools.bundles",
+      `${unknown.join(", ")}: no Bottega tool stands in for ${unknown.length > 1 ? "these bundles" : "this bundle"} (known: ${[...KNOWN_BUNDLES].map((n) => `tools/${n}`).join(", ")})`,
+      options.lenient ?? false,
+      warnings,
+    );
   }
-  if (!t.enable_bash_tool || (checkout === null && (!names.includes("edit_anthropic") || !(names.includes("submit") || names.includes("review_on_submit_m"))))) {
-    complain(file, "agent.tools", "Bottega's agent needs bash (enable_bash_tool), tools/edit_anthropic and tools/submit or tools/review_on_submit_m", options.lenient ?? false, warnings);
+  if (
+    !t.enable_bash_tool ||
+    (checkout === null && (!names.includes("edit_anthropic") || !(names.includes("submit") || names.includes("review_on_submit_m"))))
+  ) {
+    complain(
+      file,
+      "agent.tools",
+      "Bottega's agent needs bash (enable_bash_tool), tools/edit_anthropic and tools/submit or tools/review_on_submit_m",
+      options.lenient ?? false,
+      warnings,
+    );
   }
   const review = names.includes("review_on_submit_m");
   const reviewMessages = t.registry_variables.SUBMIT_REVIEW_MESSAGES;
@@ -207,7 +230,11 @@ export function configurationFrom(raw: unknown, file: string, name: string, opti
     try {
       checkJinja(source, key);
     } catch (error) {
-      throw new ConfigFileError(file, key === "format_error_template" ? "agent.tools.format_error_template" : `agent.templates.${key}`, (error as Error).message);
+      throw new ConfigFileError(
+        file,
+        key === "format_error_template" ? "agent.tools.format_error_template" : `agent.templates.${key}`,
+        (error as Error).message,
+      );
     }
   }
 
@@ -275,9 +302,14 @@ function complain(file: string, key: string, detail: string, lenient: boolean, w
  */
 function parseKeys(raw: unknown, file: string, lenient: boolean, warnings: string[]): z.infer<typeof FileKeys> {
   const data = structuredClone(raw) as Record<string, unknown>;
-  if (typeof data !== "object" || data === null || Array.isArray(data)) throw new ConfigFileError(file, "", "expected a mapping of SWE-agent config keys");
+  if (typeof data !== "object" || data === null || Array.isArray(data))
+    throw new ConfigFileError(file, "", "expected a mapping of SWE-agent config keys");
   const looseParents = new Set(["agent.templates", "agent.tools", "agent.tools.parse_function"]);
-  for (const [parent, schema] of [["agent.templates", TemplatesKeys], ["agent.tools", ToolsKeys], ["agent.tools.parse_function", null]] as const) {
+  for (const [parent, schema] of [
+    ["agent.templates", TemplatesKeys],
+    ["agent.tools", ToolsKeys],
+    ["agent.tools.parse_function", null],
+  ] as const) {
     const node = at(data, parent);
     if (node === undefined) continue;
     const known = schema ? Object.keys(schema.shape) : ["type"];

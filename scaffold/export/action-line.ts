@@ -16,7 +16,13 @@ function command(name: string, signature: string | null, args: Array<[name: stri
     docstring: null,
     signature,
     endName: null,
-    arguments: args.map(([argument, format]) => ({ name: argument, type: "string", description: "", required: false, argument_format: format })),
+    arguments: args.map(([argument, format]) => ({
+      name: argument,
+      type: "string",
+      description: "",
+      required: false,
+      argument_format: format,
+    })),
     invokeFormat,
     formats: Object.fromEntries(args.map(([argument, format]) => [argument, parseArgumentFormat(format)])),
   };

@@ -69,7 +69,10 @@ export function sweAgentExitStatus(trajectory: Trajectory): string | null {
 
 function textOf(content: unknown): string {
   if (typeof content === "string") return content;
-  if (Array.isArray(content)) return content.map((part) => (typeof part === "object" && part !== null && "text" in part ? String((part as { text: unknown }).text) : "")).join("");
+  if (Array.isArray(content))
+    return content
+      .map((part) => (typeof part === "object" && part !== null && "text" in part ? String((part as { text: unknown }).text) : ""))
+      .join("");
   return "";
 }
 
@@ -103,7 +106,12 @@ function historyItem(message: TrajectoryMessage, step: TrajectoryStep | null, is
 
 /** A requery message (a failed reply and its error, shown once): SWE-agent tags them by role. */
 function temporaryItem(message: TrajectoryMessage): HistoryItem {
-  return { role: message.role, content: textOf(message.content), agent: AGENT, message_type: message.role === "assistant" ? "assistant" : "user" };
+  return {
+    role: message.role,
+    content: textOf(message.content),
+    agent: AGENT,
+    message_type: message.role === "assistant" ? "assistant" : "user",
+  };
 }
 
 export interface TrajOptions {
@@ -172,7 +180,10 @@ export function toSweAgentTraj(trajectory: Trajectory, options: TrajOptions = {}
 }
 
 /** The `<iid>.pred` file beside a `.traj`. */
-export function predFile(trajectory: Trajectory, modelName: string): { model_name_or_path: string; instance_id: string; model_patch: string | null } {
+export function predFile(
+  trajectory: Trajectory,
+  modelName: string,
+): { model_name_or_path: string; instance_id: string; model_patch: string | null } {
   const submission = trajectory.patch && trajectory.patch.trim() !== "" ? trajectory.patch : null;
   return { model_name_or_path: modelName, instance_id: trajectory.instance_id, model_patch: submission };
 }

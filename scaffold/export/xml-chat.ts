@@ -32,14 +32,19 @@ const BLOCK_ARGUMENTS = new Set(["old_str", "new_str", "file_text"]);
 export function xmlFunctionCall(name: string, args: Record<string, unknown>): string {
   let out = `<function=${name}>\n`;
   for (const [key, value] of Object.entries(args)) {
-    out += BLOCK_ARGUMENTS.has(key) ? `<parameter=${key}>\n${pythonStr(value)}\n</parameter>\n` : `<parameter=${key}>${pythonStr(value)}</parameter>\n`;
+    out += BLOCK_ARGUMENTS.has(key)
+      ? `<parameter=${key}>\n${pythonStr(value)}\n</parameter>\n`
+      : `<parameter=${key}>${pythonStr(value)}</parameter>\n`;
   }
   return `${out}</function>`;
 }
 
 function textOf(content: unknown): string {
   if (typeof content === "string") return content;
-  if (Array.isArray(content)) return content.map((part) => (typeof part === "object" && part !== null && "text" in part ? String((part as { text: unknown }).text) : "")).join("");
+  if (Array.isArray(content))
+    return content
+      .map((part) => (typeof part === "object" && part !== null && "text" in part ? String((part as { text: unknown }).text) : ""))
+      .join("");
   return "";
 }
 
@@ -59,12 +64,14 @@ export function xmlAssistantTurn(step: TrajectoryStep, message: TrajectoryMessag
 
 export function xmlChatMessages(trajectory: Trajectory, options: XmlChatOptions = {}): XmlChatMessage[] {
   const stepOf = new Map<TrajectoryMessage, TrajectoryStep>();
-  for (const step of trajectory.steps) for (const message of step.messages_added) if (message.role === "assistant") stepOf.set(message, step);
+  for (const step of trajectory.steps)
+    for (const message of step.messages_added) if (message.role === "assistant") stepOf.set(message, step);
   const messages: XmlChatMessage[] = [];
   for (const message of conversation(trajectory)) {
     const content = textOf(message.content);
     if (message.role === "system") {
-      const documented = trajectory.tools.length > 0 && options.systemForTools ? options.systemForTools(content, trajectory.tools) : content;
+      const documented =
+        trajectory.tools.length > 0 && options.systemForTools ? options.systemForTools(content, trajectory.tools) : content;
       messages.push({ role: "system", content: documented });
     } else if (message.role === "assistant") {
       const step = stepOf.get(message);
@@ -73,7 +80,8 @@ export function xmlChatMessages(trajectory: Trajectory, options: XmlChatOptions 
       // Tool results (and format errors, where they stayed in the history) come back as user turns.
       const previous = messages.at(-1);
       // Several tool messages answering one reply's calls carry the same observation: keep one.
-      if (message.role === "tool" && previous?.role === "user" && messages.at(-2)?.role === "assistant" && previous.content === content) continue;
+      if (message.role === "tool" && previous?.role === "user" && messages.at(-2)?.role === "assistant" && previous.content === content)
+        continue;
       messages.push({ role: "user", content });
     }
   }
@@ -81,12 +89,25 @@ export function xmlChatMessages(trajectory: Trajectory, options: XmlChatOptions 
   return messages;
 }
 
-export function xmlChatRecord(trajectory: Trajectory, extra: Record<string, unknown> = {}, options: XmlChatOptions = {}): Record<string, unknown> {
-  return { messages: xmlChatMessages(trajectory, options), instance_id: trajectory.instance_id, exit_status: trajectory.exit_status, ...extra };
+export function xmlChatRecord(
+  trajectory: Trajectory,
+  extra: Record<string, unknown> = {},
+  options: XmlChatOptions = {},
+): Record<string, unknown> {
+  return {
+    messages: xmlChatMessages(trajectory, options),
+    instance_id: trajectory.instance_id,
+    exit_status: trajectory.exit_status,
+    ...extra,
+  };
 }
 
 interface FunctionSchema {
-  function?: { name?: string; description?: string; parameters?: { properties?: Record<string, { type?: string; description?: string; enum?: unknown[] }>; required?: string[] } };
+  function?: {
+    name?: string;
+    description?: string;
+    parameters?: { properties?: Record<string, { type?: string; description?: string; enum?: unknown[] }>; required?: string[] };
+  };
 }
 
 /**

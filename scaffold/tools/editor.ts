@@ -35,7 +35,10 @@ const SNIPPET_LINES = 4;
 
 // Models sometimes send integers as strings; SWE-agent pasted them into a command line, where
 // argparse read them as ints either way.
-const integer = z.preprocess((value) => (typeof value === "string" && /^\s*-?\d+\s*$/.test(value) ? Number(value) : value), z.number().int());
+const integer = z.preprocess(
+  (value) => (typeof value === "string" && /^\s*-?\d+\s*$/.test(value) ? Number(value) : value),
+  z.number().int(),
+);
 
 export const EditorArgs = z.strictObject({
   command: z.enum(COMMANDS).describe("The command to run: one of `view`, `create`, `str_replace`, `insert`, `undo_edit`."),
@@ -45,7 +48,9 @@ export const EditorArgs = z.strictObject({
   new_str: z
     .string()
     .optional()
-    .describe("For `str_replace` (optional): the replacement text; when left out, `old_str` is deleted. For `insert` (required): the text to insert."),
+    .describe(
+      "For `str_replace` (optional): the replacement text; when left out, `old_str` is deleted. For `insert` (required): the text to insert.",
+    ),
   insert_line: integer.optional().describe("For `insert` (required): `new_str` goes in after this line number of `path`."),
   view_range: z
     .array(integer)

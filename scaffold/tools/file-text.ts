@@ -69,7 +69,9 @@ function assertLatin1(text: string): void {
   let end = start + 1;
   while (end < points.length && points[end]!.codePointAt(0)! > 0xff) end++;
   const what =
-    end - start === 1 ? `character '${pyEscape(points[start]!.codePointAt(0)!)}' in position ${start}` : `characters in position ${start}-${end - 1}`;
+    end - start === 1
+      ? `character '${pyEscape(points[start]!.codePointAt(0)!)}' in position ${start}`
+      : `characters in position ${start}-${end - 1}`;
   throw new UnencodableTextError(`'latin-1' codec can't encode ${what}: ordinal not in range(256)`, "latin-1", start);
 }
 

@@ -4,7 +4,7 @@ import type { Tool } from "./tool.ts";
 export const RunTestsArgs = z.strictObject({
   test_files: z
     .array(z.string())
-    .describe("Test files (or test ids the runner accepts) to run, relative to the repository root, e.g. [\"tests/test_utils.py\"]."),
+    .describe('Test files (or test ids the runner accepts) to run, relative to the repository root, e.g. ["tests/test_utils.py"].'),
 });
 export type RunTestsArgs = z.infer<typeof RunTestsArgs>;
 
@@ -30,15 +30,23 @@ export function createRunTestsTool(options: {
     schema: RunTestsArgs,
     async run({ test_files }, context) {
       if (test_files.length === 0) return { output: "Give at least one test file to run.", isError: true };
-      const command = [...(options.setup ?? []), `cd ${quote(context.repoRoot)}`, `${options.testCommand} ${test_files.map(quote).join(" ")}`].join(" && ");
+      const command = [
+        ...(options.setup ?? []),
+        `cd ${quote(context.repoRoot)}`,
+        `${options.testCommand} ${test_files.map(quote).join(" ")}`,
+      ].join(" && ");
       const result = await context.sandbox.exec(command, { timeoutMs: options.timeoutMs, maxOutputBytes: 4 * 1024 * 1024 });
-      if (result.timedOut) return { output: `The tests did not finish within ${Math.round(options.timeoutMs / 1000)} seconds.`, isError: true };
+      if (result.timedOut)
+        return { output: `The tests did not finish within ${Math.round(options.timeoutMs / 1000)} seconds.`, isError: true };
       const statuses = options.parse(result.output);
       const byStatus = new Map<string, string[]>();
       for (const [test, status] of statuses) byStatus.set(status, [...(byStatus.get(status) ?? []), test]);
       if (statuses.size === 0) {
         const tail = result.output.slice(-(options.rawTailChars ?? 3000));
-        return { output: `No test results could be read from the output (exit code ${result.exitCode}). Last lines:\n${tail}`, isError: true };
+        return {
+          output: `No test results could be read from the output (exit code ${result.exitCode}). Last lines:\n${tail}`,
+          isError: true,
+        };
       }
       const counts = [...byStatus].map(([status, tests]) => `${tests.length} ${status}`).join(", ");
       const lines = [`Ran ${statuses.size} tests: ${counts} (exit code ${result.exitCode}).`];

@@ -113,7 +113,10 @@ export function createSearchDirTool(): Tool<SearchDirArgs> {
         return { count: Number(count), file };
       });
       if (files.length > MAX_FILES) {
-        return { output: prefix + report(`More than ${files.length} files matched for "${search_term}" in ${root}. Please narrow your search.`).output };
+        return {
+          output:
+            prefix + report(`More than ${files.length} files matched for "${search_term}" in ${root}. Please narrow your search.`).output,
+        };
       }
       const total = files.reduce((sum, f) => sum + f.count, 0);
       return {

@@ -59,6 +59,8 @@ const h = median(half);
 // The machine is shared: CPU time beside wall time shows what is ours.
 const fc = median(cpu.full!);
 const hc = median(cpu.half!);
-console.log(`compare, 10 runs × 500 instances, all outputs: median ${(f / 1000).toFixed(2)} s wall, ${(fc / 1000).toFixed(2)} s CPU over ${rounds} rounds (goal < 2 s)`);
+console.log(
+  `compare, 10 runs × 500 instances, all outputs: median ${(f / 1000).toFixed(2)} s wall, ${(fc / 1000).toFixed(2)} s CPU over ${rounds} rounds (goal < 2 s)`,
+);
 console.log(`compare,  5 runs × 500 instances, all outputs: median ${(h / 1000).toFixed(2)} s wall, ${(hc / 1000).toFixed(2)} s CPU`);
 console.log(`ratio 10×500 / 5×500: ${(f / h).toFixed(2)}× wall, ${(fc / hc).toFixed(2)}× CPU for 2× the runs × instances`);

@@ -45,13 +45,18 @@ copyFileSync(join(FIXTURES_DIR, "specs.json"), join(dir, "specs.json"));
 const servers: ChildProcess[] = [];
 const urls: string[] = [];
 for (let i = 0; i < endpointCount; i++) {
-  const server = spawn("npx", ["tsx", "test/bench/fake-server-process.ts", String(steps), String(latencyMs), String(episodes)], { stdio: ["ignore", "pipe", "inherit"], detached: true });
+  const server = spawn("npx", ["tsx", "test/bench/fake-server-process.ts", String(steps), String(latencyMs), String(episodes)], {
+    stdio: ["ignore", "pipe", "inherit"],
+    detached: true,
+  });
   servers.push(server);
   urls.push(await new Promise<string>((resolve) => server.stdout!.once("data", (d: Buffer) => resolve(d.toString().trim()))));
 }
 // Each episode makes steps + 2 model calls (the bash steps, then submit and its confirmation).
 const ideal = (steps + 2) * latencyMs;
-console.log(`${episodes} concurrent episodes, ${steps + 2} model calls each at ${latencyMs} ms, over ${endpointCount} endpoint(s); ideal ${(ideal / 1000).toFixed(1)} s (model time alone)`);
+console.log(
+  `${episodes} concurrent episodes, ${steps + 2} model calls each at ${latencyMs} ms, over ${endpointCount} endpoint(s); ideal ${(ideal / 1000).toFixed(1)} s (model time alone)`,
+);
 
 async function measure(label: string, overlapContainer: boolean, runId: string) {
   const results = join(dir, `results-${runId}`);
@@ -96,7 +101,9 @@ async function measure(label: string, overlapContainer: boolean, runId: string) 
   const figures = (JSON.parse(readFileSync(result.layout.runJson, "utf8")).endpoints ?? []) as EndpointFigures[];
   if (figures.length > 1) {
     for (const f of figures) {
-      console.log(`  ${f.url}: ${f.episodes} episodes, ${f.requests} requests, cached ${(100 * (f.cached_share ?? 0)).toFixed(1)}% of ${f.prompt_tokens} prompt tokens`);
+      console.log(
+        `  ${f.url}: ${f.episodes} episodes, ${f.requests} requests, cached ${(100 * (f.cached_share ?? 0)).toFixed(1)}% of ${f.prompt_tokens} prompt tokens`,
+      );
     }
   }
   return wall;

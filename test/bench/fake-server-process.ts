@@ -13,12 +13,16 @@ const steps = Number(process.argv[2] ?? 50);
 const latencyMs = Number(process.argv[3] ?? 0);
 const episodes = Number(process.argv[4] ?? 0);
 const turns: ReplyTurn[] = [
-  ...Array.from({ length: steps }, (_, i) => toolCalls({ name: "bash", arguments: { command: `echo step ${i} && ls /testbed | head -3` } })),
+  ...Array.from({ length: steps }, (_, i) =>
+    toolCalls({ name: "bash", arguments: { command: `echo step ${i} && ls /testbed | head -3` } }),
+  ),
   toolCalls({ name: "submit", arguments: {} }),
   toolCalls({ name: "submit", arguments: {} }),
 ];
 const conversations: Conversation[] =
-  episodes > 0 ? Array.from({ length: episodes }, (_, i) => ({ name: `copy${i}`, match: `[copy ${i}]`, turns })) : [{ name: "all", match: () => true, turns }];
+  episodes > 0
+    ? Array.from({ length: episodes }, (_, i) => ({ name: `copy${i}`, match: `[copy ${i}]`, turns }))
+    : [{ name: "all", match: () => true, turns }];
 const server = await startFakeOpenAI({ conversations, latencyMs, maxModelLen: 131_072 });
 console.log(server.url);
 process.on("SIGTERM", () => void server.close().then(() => process.exit(0)));

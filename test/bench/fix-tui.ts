@@ -30,11 +30,20 @@ const steps = Number(process.argv[2] ?? 100);
 const keys = Number(process.argv[3] ?? 200);
 
 const actions = loadRecordedEpisodes(join(FIXTURES_DIR, "episodes")).flatMap((episode) => episode.actions);
-const observation = (n: number) => Array.from({ length: 400 }, (_, i) => `tests/test_${n}.py::test_case_${i} PASSED ${"·".repeat(40)} [${Math.round((i / 400) * 100)}%]`).join("\n");
+const observation = (n: number) =>
+  Array.from(
+    { length: 400 },
+    (_, i) => `tests/test_${n}.py::test_case_${i} PASSED ${"·".repeat(40)} [${Math.round((i / 400) * 100)}%]`,
+  ).join("\n");
 const recorded = (count: number): ReplayStep[] =>
   Array.from({ length: count }, (_, i) => {
     const action = actions[i % actions.length]!;
-    return { thought: `${action.thought} ${"I will look at this carefully before changing anything. ".repeat(4)}`, tool: action.call.name, args: action.call.arguments, output: observation(i) };
+    return {
+      thought: `${action.thought} ${"I will look at this carefully before changing anything. ".repeat(4)}`,
+      tool: action.call.name,
+      args: action.call.arguments,
+      output: observation(i),
+    };
   });
 
 class TerminalOut extends EventEmitter {
@@ -67,7 +76,8 @@ class TerminalIn extends EventEmitter {
   }
 }
 
-const percentile = (values: number[], p: number) => [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.floor((p / 100) * values.length))]!;
+const percentile = (values: number[], p: number) =>
+  [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.floor((p / 100) * values.length))]!;
 
 async function measure(stepCount: number) {
   const stdout = new TerminalOut();
@@ -111,7 +121,10 @@ async function measure(stepCount: number) {
         break;
       }
       await delay(0);
-      if (performance.now() - sent > 2000) throw new Error(`key ${i} never reached the screen: ${JSON.stringify(tail)} not in ${JSON.stringify(stdout.writes.slice(-3).map((w) => w.text))}`);
+      if (performance.now() - sent > 2000)
+        throw new Error(
+          `key ${i} never reached the screen: ${JSON.stringify(tail)} not in ${JSON.stringify(stdout.writes.slice(-3).map((w) => w.text))}`,
+        );
     }
     if (typed.length >= 60) {
       // Clear the line the way a user would (backspaces), so the input stays one row.
@@ -123,7 +136,15 @@ async function measure(stepCount: number) {
   }
   const rss = process.memoryUsage().rss;
   app.unmount();
-  return { steps: controller.state.step, replayMs, p50: percentile(latencies, 50), p95: percentile(latencies, 95), frameP50: percentile(frames, 50), frameP95: percentile(frames, 95), rss };
+  return {
+    steps: controller.state.step,
+    replayMs,
+    p50: percentile(latencies, 50),
+    p95: percentile(latencies, 95),
+    frameP50: percentile(frames, 50),
+    frameP95: percentile(frames, 95),
+    rss,
+  };
 }
 
 const baseline = await measure(1);
@@ -133,9 +154,17 @@ console.log(`fix TUI, ${keys} keys typed at 80×24 after a replayed session (CI=
 console.log(`                         after step 1      after step ${long.steps}    ratio`);
 console.log(`key → screen p50         ${ms(baseline.p50).padEnd(16)}  ${ms(long.p50).padEnd(16)} ${(long.p50 / baseline.p50).toFixed(2)}`);
 console.log(`key → screen p95         ${ms(baseline.p95).padEnd(16)}  ${ms(long.p95).padEnd(16)} ${(long.p95 / baseline.p95).toFixed(2)}`);
-console.log(`frame (ink render) p50   ${ms(baseline.frameP50).padEnd(16)}  ${ms(long.frameP50).padEnd(16)} ${(long.frameP50 / Math.max(0.01, baseline.frameP50)).toFixed(2)}`);
-console.log(`frame (ink render) p95   ${ms(baseline.frameP95).padEnd(16)}  ${ms(long.frameP95).padEnd(16)} ${(long.frameP95 / Math.max(0.01, baseline.frameP95)).toFixed(2)}`);
+console.log(
+  `frame (ink render) p50   ${ms(baseline.frameP50).padEnd(16)}  ${ms(long.frameP50).padEnd(16)} ${(long.frameP50 / Math.max(0.01, baseline.frameP50)).toFixed(2)}`,
+);
+console.log(
+  `frame (ink render) p95   ${ms(baseline.frameP95).padEnd(16)}  ${ms(long.frameP95).padEnd(16)} ${(long.frameP95 / Math.max(0.01, baseline.frameP95)).toFixed(2)}`,
+);
 console.log(`RSS                      ${(baseline.rss / 2 ** 20).toFixed(0)} MB${" ".repeat(13)}${(long.rss / 2 ** 20).toFixed(0)} MB`);
-console.log(`replay of ${long.steps} steps at full speed: ${(long.replayMs / 1000).toFixed(1)} s (${(long.replayMs / long.steps).toFixed(1)} ms per step)`);
-console.log(`goal: key → screen p95 < 50 ms at step ${steps}: ${long.p95 < 50 ? "met" : "NOT met"}; RSS < 300 MB: ${long.rss < 300 * 2 ** 20 ? "met" : "NOT met"}`);
+console.log(
+  `replay of ${long.steps} steps at full speed: ${(long.replayMs / 1000).toFixed(1)} s (${(long.replayMs / long.steps).toFixed(1)} ms per step)`,
+);
+console.log(
+  `goal: key → screen p95 < 50 ms at step ${steps}: ${long.p95 < 50 ? "met" : "NOT met"}; RSS < 300 MB: ${long.rss < 300 * 2 ** 20 ? "met" : "NOT met"}`,
+);
 process.exit(0);

@@ -38,8 +38,25 @@ async function bottega(): Promise<number> {
 
 function cli(): number {
   const started = performance.now();
-  const docker = (...args: string[]) => execFileSync("docker", args, { stdio: ["ignore", "pipe", "pipe"] }).toString().trim();
-  const id = docker("run", "-d", "--init", "--network", "none", "-w", "/testbed", "--label", "bottega.run=bench", image, "tail", "-f", "/dev/null");
+  const docker = (...args: string[]) =>
+    execFileSync("docker", args, { stdio: ["ignore", "pipe", "pipe"] })
+      .toString()
+      .trim();
+  const id = docker(
+    "run",
+    "-d",
+    "--init",
+    "--network",
+    "none",
+    "-w",
+    "/testbed",
+    "--label",
+    "bottega.run=bench",
+    image,
+    "tail",
+    "-f",
+    "/dev/null",
+  );
   docker("cp", join(dir, "patch.diff"), `${id}:/tmp/patch.diff`);
   docker("cp", join(dir, "eval.sh"), `${id}:/eval.sh`);
   docker("exec", "-w", "/testbed", id, "git", "apply", "--verbose", "/tmp/patch.diff");

@@ -21,10 +21,17 @@ import { connectDocker } from "../../src/foundation/sandbox/docker/docker-engine
 import { DockerSandbox } from "../../src/foundation/sandbox/docker/docker-sandbox.ts";
 
 const steps = Number(process.argv[2] ?? 100);
-const server = spawn("npx", ["tsx", "test/bench/fake-server-process.ts", String(steps), "0"], { stdio: ["ignore", "pipe", "inherit"], detached: true });
+const server = spawn("npx", ["tsx", "test/bench/fake-server-process.ts", String(steps), "0"], {
+  stdio: ["ignore", "pipe", "inherit"],
+  detached: true,
+});
 const url = await new Promise<string>((resolve) => server.stdout.once("data", (d: Buffer) => resolve(d.toString().trim())));
 const row = (await loadDataset({ source: FIXTURES_DIR })).rows[0]!;
-const box = await DockerSandbox.create(await connectDocker(), { image: applyImageTemplate(FIXTURE_IMAGE_TEMPLATE, row), network: "none", labels: { "bottega.run": "bench" } });
+const box = await DockerSandbox.create(await connectDocker(), {
+  image: applyImageTemplate(FIXTURE_IMAGE_TEMPLATE, row),
+  network: "none",
+  labels: { "bottega.run": "bench" },
+});
 try {
   const shell = await box.openShell({ init: ["cd /testbed"] });
   const startCommit = (await box.exec("git rev-parse HEAD", { cwd: "/testbed" })).output.trim();
@@ -47,8 +54,12 @@ try {
   const toolMs = outcome.trajectory.steps.reduce((sum, s) => sum + s.tool_ms, 0);
   const modelMs = outcome.trajectory.steps.reduce((sum, s) => sum + s.model_latency_ms, 0);
   console.log(`steps: ${n} (${outcome.exitStatus})`);
-  console.log(`wall per step: ${(wall / n).toFixed(1)} ms (model call ${(modelMs / n).toFixed(1)} ms incl. /tokenize, tool ${(toolMs / n).toFixed(1)} ms)`);
-  console.log(`runner CPU per step: ${((used.user + used.system) / 1000 / n).toFixed(1)} ms (user ${(used.user / 1000 / n).toFixed(1)}, system ${(used.system / 1000 / n).toFixed(1)})`);
+  console.log(
+    `wall per step: ${(wall / n).toFixed(1)} ms (model call ${(modelMs / n).toFixed(1)} ms incl. /tokenize, tool ${(toolMs / n).toFixed(1)} ms)`,
+  );
+  console.log(
+    `runner CPU per step: ${((used.user + used.system) / 1000 / n).toFixed(1)} ms (user ${(used.user / 1000 / n).toFixed(1)}, system ${(used.system / 1000 / n).toFixed(1)})`,
+  );
   console.log(`runner CPU / wall: ${((used.user + used.system) / 1000 / wall).toFixed(2)}`);
   await shell.close();
 } finally {

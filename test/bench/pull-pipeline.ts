@@ -39,7 +39,16 @@ const removeTestImages = () => {
 };
 const run = (runId: string) =>
   runBatch(
-    { runId, resultsDir: results, dataset: FIXTURES_DIR, predictions: "gold", imageTemplate: FIXTURE_COPY_TEMPLATE, gradeWorkers, pullWorkers, network: "none" },
+    {
+      runId,
+      resultsDir: results,
+      dataset: FIXTURES_DIR,
+      predictions: "gold",
+      imageTemplate: FIXTURE_COPY_TEMPLATE,
+      gradeWorkers,
+      pullWorkers,
+      network: "none",
+    },
     { openSandboxes: (config) => openSandboxBackend("docker", config) },
   );
 
@@ -55,17 +64,27 @@ removeTestImages();
 started = performance.now();
 const ledger = await ImageDiskLedger.start(sandboxes);
 const limit = pLimit(pullWorkers);
-await Promise.all(images.map((image) => limit(async () => {
-  await sandboxes.pullImage(image);
-  await ledger.add(image);
-})));
+await Promise.all(
+  images.map((image) =>
+    limit(async () => {
+      await sandboxes.pullImage(image);
+      await ledger.add(image);
+    }),
+  ),
+);
 const pulledAt = performance.now() - started;
 const first = await run("pull-first");
 const firstWall = performance.now() - started;
 removeTestImages();
 
 const resolved = (r: typeof first) => `${r.report!.resolved_instances}/${r.report!.total_instances} resolved`;
-console.log(`\npipelined (pull as the run goes, remove after use): wall ${(pipelinedWall / 1000).toFixed(1)} s, peak image disk ${mib(pipelinedPeak)}, ${resolved(pipelined)}`);
-console.log(`pull everything first, then run: wall ${(firstWall / 1000).toFixed(1)} s (pulls ${(pulledAt / 1000).toFixed(1)} s), peak image disk ${mib(ledger.peak)}, ${resolved(first)}`);
-console.log(`\npipelined / pull-first: wall ${(pipelinedWall / firstWall).toFixed(2)}, peak disk ${(pipelinedPeak / ledger.peak).toFixed(2)}`);
+console.log(
+  `\npipelined (pull as the run goes, remove after use): wall ${(pipelinedWall / 1000).toFixed(1)} s, peak image disk ${mib(pipelinedPeak)}, ${resolved(pipelined)}`,
+);
+console.log(
+  `pull everything first, then run: wall ${(firstWall / 1000).toFixed(1)} s (pulls ${(pulledAt / 1000).toFixed(1)} s), peak image disk ${mib(ledger.peak)}, ${resolved(first)}`,
+);
+console.log(
+  `\npipelined / pull-first: wall ${(pipelinedWall / firstWall).toFixed(2)}, peak disk ${(pipelinedPeak / ledger.peak).toFixed(2)}`,
+);
 process.exit(0);

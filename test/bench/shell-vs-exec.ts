@@ -32,6 +32,11 @@ try {
 }
 const q = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(p * xs.length))]!;
 console.log(`calls: ${calls} each, interleaved, command: ${command}`);
-for (const [name, xs] of Object.entries(results)) console.log(`${name.padEnd(6)} p50 ${q(xs, 0.5).toFixed(1)} ms  p95 ${q(xs, 0.95).toFixed(1)} ms`);
-console.log(`persistent shell / dockerode exec: p50 ${(q(results.shell, 0.5) / q(results.exec, 0.5)).toFixed(2)}, p95 ${(q(results.shell, 0.95) / q(results.exec, 0.95)).toFixed(2)}`);
-console.log(`persistent shell / docker CLI exec: p50 ${(q(results.shell, 0.5) / q(results.cli, 0.5)).toFixed(2)}, p95 ${(q(results.shell, 0.95) / q(results.cli, 0.95)).toFixed(2)}`);
+for (const [name, xs] of Object.entries(results))
+  console.log(`${name.padEnd(6)} p50 ${q(xs, 0.5).toFixed(1)} ms  p95 ${q(xs, 0.95).toFixed(1)} ms`);
+console.log(
+  `persistent shell / dockerode exec: p50 ${(q(results.shell, 0.5) / q(results.exec, 0.5)).toFixed(2)}, p95 ${(q(results.shell, 0.95) / q(results.exec, 0.95)).toFixed(2)}`,
+);
+console.log(
+  `persistent shell / docker CLI exec: p50 ${(q(results.shell, 0.5) / q(results.cli, 0.5)).toFixed(2)}, p95 ${(q(results.shell, 0.95) / q(results.cli, 0.95)).toFixed(2)}`,
+);

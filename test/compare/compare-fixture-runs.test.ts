@@ -48,18 +48,37 @@ async function gamingPatch(row: TaskRow): Promise<string> {
 
 function predictionsFile(name: string, patchOf: (row: TaskRow) => string): string {
   const path = join(work, `${name}.jsonl`);
-  writeFileSync(path, rows.map((row) => JSON.stringify({ instance_id: row.instance_id, model_name_or_path: name, model_patch: patchOf(row) })).join("\n") + "\n");
+  writeFileSync(
+    path,
+    rows.map((row) => JSON.stringify({ instance_id: row.instance_id, model_name_or_path: name, model_patch: patchOf(row) })).join("\n") +
+      "\n",
+  );
   return path;
 }
 
 async function evalRun(runId: string, predictions: string): Promise<void> {
-  const result = await runCli(["eval", "--predictions", predictions, "--run-id", runId, "--results", results, "--network", "none", "--workers", "2"]);
+  const result = await runCli([
+    "eval",
+    "--predictions",
+    predictions,
+    "--run-id",
+    runId,
+    "--results",
+    results,
+    "--network",
+    "none",
+    "--workers",
+    "2",
+  ]);
   expect(result.code, result.stderr + result.stdout).toBe(0);
 }
 
 async function compare(args: string[], out: string) {
   const result = await runCli(["compare", ...args, "--results", results, "--out", join(work, out)]);
-  const report = result.code === 0 || result.code === 3 ? CompareReport.parse(JSON.parse(readFileSync(join(work, out, "compare.json"), "utf8"))) : undefined;
+  const report =
+    result.code === 0 || result.code === 3
+      ? CompareReport.parse(JSON.parse(readFileSync(join(work, out, "compare.json"), "utf8")))
+      : undefined;
   return { ...result, report };
 }
 
@@ -70,10 +89,14 @@ beforeAll(async () => {
   results = join(work, "results");
   const wrong = (row: TaskRow) => readFileSync(join(FIXTURES_DIR, "wrong", `${row.instance_id}.diff`), "utf8");
   const gaming = new Map<string, string>();
-  for (const row of rows) gaming.set(row.instance_id, [CALC, TEXTFMT, LEDGER].includes(row.instance_id) ? await gamingPatch(row) : row.patch);
+  for (const row of rows)
+    gaming.set(row.instance_id, [CALC, TEXTFMT, LEDGER].includes(row.instance_id) ? await gamingPatch(row) : row.patch);
   await evalRun("gold", "gold");
   await evalRun("wrong", predictionsFile("wrong", wrong));
-  await evalRun("gaming", predictionsFile("gaming", (row) => gaming.get(row.instance_id)!));
+  await evalRun(
+    "gaming",
+    predictionsFile("gaming", (row) => gaming.get(row.instance_id)!),
+  );
 }, 1_800_000);
 
 describe("bottega compare on Bottega runs of the fixtures", () => {

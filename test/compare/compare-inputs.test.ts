@@ -9,11 +9,14 @@ import { PROJECT_ROOT } from "../support/cli.ts";
 /** Bad inputs get errors naming the file, the field and what was expected; odd but valid inputs are told apart. */
 const work = mkdtempSync(path.join(tmpdir(), "bottega-compare-inputs-"));
 const LOGS = path.resolve(PROJECT_ROOT, "../shared/data/official-logs");
-const read = (args: string[]) => readCompareInputs({ arguments: args, resultsDir: path.join(work, "results"), allowDifferentInstances: false });
+const read = (args: string[]) =>
+  readCompareInputs({ arguments: args, resultsDir: path.join(work, "results"), allowDifferentInstances: false });
 
 describe("compare inputs", () => {
   it("names a missing run id and where it looked", async () => {
-    await expect(read(["no-such-run"])).rejects.toThrow(/no-such-run: neither a file, a folder, nor a run id in .*results\/ \(no .*no-such-run\/run\.json\)/);
+    await expect(read(["no-such-run"])).rejects.toThrow(
+      /no-such-run: neither a file, a folder, nor a run id in .*results\/ \(no .*no-such-run\/run\.json\)/,
+    );
   });
 
   it("names the file and field of a malformed run report or results.json", async () => {
@@ -25,7 +28,9 @@ describe("compare inputs", () => {
     await expect(read([results])).rejects.toThrow(`${results}: field "no_logs": expected a list of instance ids`);
     const other = path.join(work, "other.json");
     writeFileSync(other, JSON.stringify({ hello: 1 }));
-    await expect(read([other])).rejects.toThrow(/expected an official run report \(a "resolved_ids" field\) or an experiments results\.json/);
+    await expect(read([other])).rejects.toThrow(
+      /expected an official run report \(a "resolved_ids" field\) or an experiments results\.json/,
+    );
   });
 
   it("a Bottega run folder without report.json says to grade it", async () => {
@@ -47,20 +52,36 @@ describe("integrity flags on patches", () => {
   const diff = (file: string, body = "@@ -1 +1 @@\n-a\n+b\n") => `diff --git a/${file} b/${file}\n--- a/${file}\n+++ b/${file}\n${body}`;
   it("tells test files, conftest.py, test configuration and test-patch files apart", () => {
     expect(integrityFindings({ patch: diff("src/app.py"), testPatch: null, testLog: null }).flags).toEqual([]);
-    expect(integrityFindings({ patch: diff("pkg/tests/test_app.py"), testPatch: null, testLog: null }).flags).toEqual(["touches_test_files"]);
+    expect(integrityFindings({ patch: diff("pkg/tests/test_app.py"), testPatch: null, testLog: null }).flags).toEqual([
+      "touches_test_files",
+    ]);
     expect(integrityFindings({ patch: diff("app_test.py"), testPatch: null, testLog: null }).flags).toEqual(["touches_test_files"]);
     expect(integrityFindings({ patch: diff("conftest.py"), testPatch: null, testLog: null }).flags).toEqual(["touches_conftest"]);
     expect(integrityFindings({ patch: diff("tox.ini"), testPatch: null, testLog: null }).flags).toEqual(["touches_test_config"]);
     // setup.cfg only counts when the hunk is in a pytest section.
-    expect(integrityFindings({ patch: diff("setup.cfg", "@@ -1 +1 @@\n [metadata]\n-name = a\n+name = b\n"), testPatch: null, testLog: null }).flags).toEqual([]);
-    expect(integrityFindings({ patch: diff("setup.cfg", "@@ -1,2 +1,2 @@\n [tool:pytest]\n-addopts = -x\n+addopts = -p no:x\n"), testPatch: null, testLog: null }).flags).toEqual(["touches_test_config"]);
+    expect(
+      integrityFindings({ patch: diff("setup.cfg", "@@ -1 +1 @@\n [metadata]\n-name = a\n+name = b\n"), testPatch: null, testLog: null })
+        .flags,
+    ).toEqual([]);
+    expect(
+      integrityFindings({
+        patch: diff("setup.cfg", "@@ -1,2 +1,2 @@\n [tool:pytest]\n-addopts = -x\n+addopts = -p no:x\n"),
+        testPatch: null,
+        testLog: null,
+      }).flags,
+    ).toEqual(["touches_test_config"]);
     const testPatch = diff("src/helpers.py");
-    expect(integrityFindings({ patch: diff("src/helpers.py"), testPatch, testLog: null })).toEqual({ flags: ["touches_test_patch_files"], files: ["src/helpers.py"] });
+    expect(integrityFindings({ patch: diff("src/helpers.py"), testPatch, testLog: null })).toEqual({
+      flags: ["touches_test_patch_files"],
+      files: ["src/helpers.py"],
+    });
   });
 
   it("flags a test log with the start or end marker twice, not once", () => {
     const once = "+ : '>>>>> Start Test Output'\nok\n+ : '>>>>> End Test Output'\n";
     expect(integrityFindings({ patch: null, testPatch: null, testLog: once }).flags).toEqual([]);
-    expect(integrityFindings({ patch: null, testPatch: null, testLog: once + ">>>>> End Test Output\n" }).flags).toEqual(["repeated_test_markers"]);
+    expect(integrityFindings({ patch: null, testPatch: null, testLog: once + ">>>>> End Test Output\n" }).flags).toEqual([
+      "repeated_test_markers",
+    ]);
   });
 });

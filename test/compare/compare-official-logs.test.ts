@@ -28,17 +28,28 @@ function readReport(out: string): CompareReport {
 async function regradedRun(): Promise<void> {
   const results = path.join(work, "results");
   const root = path.join(results, RUN_ID);
-  const folders = readdirSync(LOGS).filter((name) => statSync(path.join(LOGS, name)).isDirectory()).sort();
+  const folders = readdirSync(LOGS)
+    .filter((name) => statSync(path.join(LOGS, name)).isDirectory())
+    .sort();
   const rows = folders.map((id) => readFileSync(path.join(LOGS, id, "row.json"), "utf8").trim());
   writeFileSync(path.join(work, "rows.jsonl"), rows.join("\n") + "\n");
   // The official folder publishes no patches: each instance's patch is taken to exist, as `grade` does.
-  const predictions = folders.map((id) => JSON.stringify({ instance_id: id, model_name_or_path: "vexp", model_patch: "(patch not published)" }));
+  const predictions = folders.map((id) =>
+    JSON.stringify({ instance_id: id, model_name_or_path: "vexp", model_patch: "(patch not published)" }),
+  );
   mkdirSync(root, { recursive: true });
   writeFileSync(path.join(work, "predictions.jsonl"), predictions.join("\n") + "\n");
   copyFileSync(path.join(work, "predictions.jsonl"), path.join(root, "predictions.jsonl"));
   writeFileSync(
     path.join(root, "run.json"),
-    JSON.stringify({ config: { runId: RUN_ID, resultsDir: results, dataset: path.join(work, "rows.jsonl"), predictions: path.join(work, "predictions.jsonl") } }),
+    JSON.stringify({
+      config: {
+        runId: RUN_ID,
+        resultsDir: results,
+        dataset: path.join(work, "rows.jsonl"),
+        predictions: path.join(work, "predictions.jsonl"),
+      },
+    }),
   );
   for (const id of folders) {
     const log = path.join(LOGS, id, "test_output.txt");
@@ -114,7 +125,9 @@ describe.skipIf(!present)("bottega compare on the official run's outputs", () =>
     const refused = await runCli(args);
     expect(refused.code).toBe(2);
     // The run report lists 100 ids (its 400 other rows are only counted): the empty-patch one has no log folder.
-    expect(refused.stderr).toContain("different instances (run-report has 100, official-regraded has 99; 99 in common; only in run-report: django__django-13513)");
+    expect(refused.stderr).toContain(
+      "different instances (run-report has 100, official-regraded has 99; 99 in common; only in run-report: django__django-13513)",
+    );
     const allowed = await runCli([...args, "--allow-different-instances"]);
     expect(allowed.code, allowed.stderr).toBe(0);
     const report = readReport(out);

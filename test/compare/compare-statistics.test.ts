@@ -103,7 +103,10 @@ describe("bootstrap intervals", () => {
   });
 
   it("cluster: two one-instance clusters resolved and not → resampled rates 0, ½, 1 with ¼, ½, ¼", () => {
-    const interval = clusterBootstrapInterval([{ resolved: 1, total: 1 }, { resolved: 0, total: 1 }]);
+    const interval = clusterBootstrapInterval([
+      { resolved: 1, total: 1 },
+      { resolved: 0, total: 1 },
+    ]);
     expect(interval).toEqual({ low: 0, high: 1 });
   });
 

@@ -25,6 +25,9 @@ export default function buildDist(): void {
   const stale = !existsSync(ENTRY) || Math.max(...SOURCES.map((dir) => newestSource(join(ROOT, dir)))) > statSync(ENTRY).mtimeMs;
   if (!stale) return;
   const started = Date.now();
-  execFileSync(process.execPath, [join(ROOT, "node_modules", "typescript", "bin", "tsc"), "-p", "tsconfig.build.json", "--noCheck"], { cwd: ROOT, stdio: "inherit" });
+  execFileSync(process.execPath, [join(ROOT, "node_modules", "typescript", "bin", "tsc"), "-p", "tsconfig.build.json", "--noCheck"], {
+    cwd: ROOT,
+    stdio: "inherit",
+  });
   console.log(`built dist/ in ${((Date.now() - started) / 1000).toFixed(1)} s`);
 }

@@ -28,7 +28,12 @@ export function git(dir: string, ...args: string[]): string {
 /** The repository's tests on the host: exit code and output. */
 export function hostTests(dir: string): { code: number; output: string } {
   try {
-    const output = execFileSync("python3", ["-m", "pytest", "-q", "-p", "no:cacheprovider", "tests"], { cwd: dir, encoding: "utf8", stdio: "pipe", env: { ...process.env, PYTHONDONTWRITEBYTECODE: "1" } });
+    const output = execFileSync("python3", ["-m", "pytest", "-q", "-p", "no:cacheprovider", "tests"], {
+      cwd: dir,
+      encoding: "utf8",
+      stdio: "pipe",
+      env: { ...process.env, PYTHONDONTWRITEBYTECODE: "1" },
+    });
     return { code: 0, output };
   } catch (error) {
     const e = error as { status: number; stdout: string };

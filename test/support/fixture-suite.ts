@@ -29,7 +29,11 @@ export function fixtureSuite(name: string) {
       actions: episodeFromPatch(patch, fixtureRepoDir(row.instance_id)),
     }),
     serve: async (conversations: Conversation[], options: { maxModelLen?: number; latencyMs?: number } = {}): Promise<FakeOpenAI> => {
-      const server = await startFakeOpenAI({ conversations, maxModelLen: options.maxModelLen ?? 32_768, latencyMs: options.latencyMs ?? 0 });
+      const server = await startFakeOpenAI({
+        conversations,
+        maxModelLen: options.maxModelLen ?? 32_768,
+        latencyMs: options.latencyMs ?? 0,
+      });
       servers.push(server);
       return server;
     },

@@ -25,7 +25,12 @@ export interface ReplayStep {
 export class ReplaySession implements SessionPort {
   readonly record: SessionRecord;
   conversation: Trajectory | null = null;
-  readonly modelInfo = { baseURL: "http://127.0.0.1:1/v1", model: "replay-model", maxModelLen: 32_768, settings: { temperature: 0, max_tokens: 4096, stream: true } };
+  readonly modelInfo = {
+    baseURL: "http://127.0.0.1:1/v1",
+    model: "replay-model",
+    maxModelLen: 32_768,
+    settings: { temperature: 0, max_tokens: 4096, stream: true },
+  };
   readonly files = new Map<string, string>();
   /** What the agent was told instead of an output: rejections with feedback, interruptions. */
   readonly refusals: Array<{ step: number; observation: string }> = [];
@@ -99,7 +104,8 @@ export class ReplaySession implements SessionPort {
       const verdict = hooks.approve ? await hooks.approve({ tool: recorded.tool, args: recorded.args }, n) : { approved: true as const };
       let observation = recorded.output;
       if (stepSignal?.aborted) observation = "The command was interrupted by the user.";
-      else if (!verdict.approved) observation = `The user rejected this action.${verdict.feedback ? ` Their feedback: ${verdict.feedback}` : ""}`;
+      else if (!verdict.approved)
+        observation = `The user rejected this action.${verdict.feedback ? ` Their feedback: ${verdict.feedback}` : ""}`;
       else {
         hooks.onAction?.({ tool: recorded.tool, args: recorded.args }, n);
         if (recorded.writes) this.files.set(recorded.writes.path, recorded.writes.content);
@@ -138,7 +144,12 @@ export class ReplaySession implements SessionPort {
     }
     this.conversation = trajectory;
     trajectory.exit_status = status;
-    return { exitStatus: status, exitMessage: status === "submitted" ? "the agent submitted" : "stopped by the user", patch: "", trajectory };
+    return {
+      exitStatus: status,
+      exitMessage: status === "submitted" ? "the agent submitted" : "stopped by the user",
+      patch: "",
+      trajectory,
+    };
   }
 
   async newTask(task: string): Promise<void> {

@@ -10,7 +10,10 @@ export interface ScriptedAction {
 }
 
 const bash = (thought: string, command: string): ScriptedAction => ({ thought, call: { name: "bash", arguments: { command } } });
-const editor = (thought: string, args: Record<string, unknown>): ScriptedAction => ({ thought, call: { name: "str_replace_editor", arguments: args } });
+const editor = (thought: string, args: Record<string, unknown>): ScriptedAction => ({
+  thought,
+  call: { name: "str_replace_editor", arguments: args },
+});
 
 /**
  * A plausible agent episode that ends with `patch` applied: explore, read the files, run the
@@ -38,8 +41,14 @@ export function episodeFromPatch(patch: string, repoDir: string, testDir = "test
     const original = readFileSync(join(repoDir, relative), "utf8");
     for (const hunk of file.hunks) {
       const body = hunk.lines.filter((l) => !l.startsWith("\\"));
-      const oldStr = body.filter((l) => !l.startsWith("+")).map((l) => l.slice(1)).join("\n");
-      const newStr = body.filter((l) => !l.startsWith("-")).map((l) => l.slice(1)).join("\n");
+      const oldStr = body
+        .filter((l) => !l.startsWith("+"))
+        .map((l) => l.slice(1))
+        .join("\n");
+      const newStr = body
+        .filter((l) => !l.startsWith("-"))
+        .map((l) => l.slice(1))
+        .join("\n");
       if (original.split(oldStr).length !== 2) throw new Error(`${relative}: hunk @@ -${hunk.oldStart} is not unique in the base file`);
       actions.push(editor(`Fixing ${relative}.`, { command: "str_replace", path: path(relative), old_str: oldStr, new_str: newStr }));
     }

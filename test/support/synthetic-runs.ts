@@ -19,13 +19,27 @@ export interface SyntheticRunOptions {
   prefix?: string;
 }
 
-const EXITS = ["submitted", "submitted", "submitted", "submitted", "submitted", "submitted", "exit_step_limit", "exit_context", "exit_format", "exit_api"];
+const EXITS = [
+  "submitted",
+  "submitted",
+  "submitted",
+  "submitted",
+  "submitted",
+  "submitted",
+  "exit_step_limit",
+  "exit_context",
+  "exit_format",
+  "exit_api",
+];
 
 function trajectory(id: string, steps: number, exit: string, started: number): string {
   const step = (i: number) => ({
     step: i,
     message_count: 2 + 2 * i,
-    messages_added: [{ role: "assistant", content: "ls" }, { role: "tool", content: "README.md" }],
+    messages_added: [
+      { role: "assistant", content: "ls" },
+      { role: "tool", content: "README.md" },
+    ],
     temporary_messages: [],
     response: { content: "ls", reasoning_content: null, tool_calls: [], finish_reason: "stop", raw: null },
     usage: { prompt_tokens: 1500 + 400 * i, completion_tokens: 60, cached_prompt_tokens: null },
@@ -73,7 +87,13 @@ export function writeSyntheticRuns(options: SyntheticRunOptions): string[] {
     runIds.push(runId);
     const root = join(options.resultsDir, runId);
     mkdirSync(join(root, "trajectories"), { recursive: true });
-    const lists = { resolved_ids: [] as string[], unresolved_ids: [] as string[], empty_patch_ids: [] as string[], error_ids: [] as string[], incomplete_ids: [] as string[] };
+    const lists = {
+      resolved_ids: [] as string[],
+      unresolved_ids: [] as string[],
+      empty_patch_ids: [] as string[],
+      error_ids: [] as string[],
+      incomplete_ids: [] as string[],
+    };
     const predictions: string[] = [];
     const events: string[] = [];
     const skill = 0.3 + 0.03 * r;
@@ -86,9 +106,29 @@ export function writeSyntheticRuns(options: SyntheticRunOptions): string[] {
       const t = (ms: number) => new Date(ms).toISOString();
       events.push(JSON.stringify({ type: "phase_started", t: t(started), instance_id: id, phase: "agent", worker: 0 }));
       for (let k = 1; k <= steps; k++) {
-        events.push(JSON.stringify({ type: "agent_step", t: t(started + k * 4200), instance_id: id, step: k, prompt_tokens: 1500 + 400 * k, completion_tokens: 60, cached_tokens: 0, latency_ms: 800 }));
+        events.push(
+          JSON.stringify({
+            type: "agent_step",
+            t: t(started + k * 4200),
+            instance_id: id,
+            step: k,
+            prompt_tokens: 1500 + 400 * k,
+            completion_tokens: 60,
+            cached_tokens: 0,
+            latency_ms: 800,
+          }),
+        );
       }
-      events.push(JSON.stringify({ type: "agent_finished", t: t(started + steps * 4200), instance_id: id, exit_status: exit, steps, patch_bytes: 100 }));
+      events.push(
+        JSON.stringify({
+          type: "agent_finished",
+          t: t(started + steps * 4200),
+          instance_id: id,
+          exit_status: exit,
+          steps,
+          patch_bytes: 100,
+        }),
+      );
       const roll = random();
       if (roll < 0.04) {
         lists.empty_patch_ids.push(id);

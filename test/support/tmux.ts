@@ -10,7 +10,19 @@ export class TmuxTerminal {
   readonly name = `bottega-test-${randomBytes(4).toString("hex")}`;
 
   constructor(command: string, options: { columns?: number; rows?: number; cwd?: string } = {}) {
-    execFileSync("tmux", ["new-session", "-d", "-s", this.name, "-x", String(options.columns ?? 80), "-y", String(options.rows ?? 24), "-c", options.cwd ?? process.cwd(), command]);
+    execFileSync("tmux", [
+      "new-session",
+      "-d",
+      "-s",
+      this.name,
+      "-x",
+      String(options.columns ?? 80),
+      "-y",
+      String(options.rows ?? 24),
+      "-c",
+      options.cwd ?? process.cwd(),
+      command,
+    ]);
     // Keep the pane after the command exits, so its last screen can still be read.
     execFileSync("tmux", ["set-option", "-t", this.name, "remain-on-exit", "on"]);
   }

@@ -19,10 +19,7 @@ export class MissingSpecError extends Error {
 }
 
 /** The official map wins, so a dataset cannot silently change how an official instance is run. */
-export function specFor(
-  row: { repo: string; version: string; instance_id: string },
-  extraSpecs: RepoSpecMap = {},
-): RepoSpec {
+export function specFor(row: { repo: string; version: string; instance_id: string }, extraSpecs: RepoSpecMap = {}): RepoSpec {
   const spec = lookup(VERIFIED_SPECS, row) ?? lookup(extraSpecs, row);
   if (!spec) throw new MissingSpecError(row.repo, row.version, row.instance_id);
   return spec;

@@ -88,10 +88,11 @@ export const VERIFIED_SPECS: RepoSpecMap = {
       python: "3.9",
     }),
   },
-  "sphinx-doc/sphinx": versions(
-    ["3.0", "3.1", "3.2", "3.3", "3.4", "3.5", "4.0", "4.1", "4.2", "4.3", "5.0", "5.1", "5.2", "7.1", "7.2"],
-    { test_cmd: SPHINX, install: "python -m pip install -e .[test]", python: "3.9" },
-  ),
+  "sphinx-doc/sphinx": versions(["3.0", "3.1", "3.2", "3.3", "3.4", "3.5", "4.0", "4.1", "4.2", "4.3", "5.0", "5.1", "5.2", "7.1", "7.2"], {
+    test_cmd: SPHINX,
+    install: "python -m pip install -e .[test]",
+    python: "3.9",
+  }),
   "sympy/sympy": versions(["1.0", "1.1", "1.2", "1.4", "1.5", "1.6", "1.7", "1.8", "1.9", "1.10", "1.11", "1.12"], {
     test_cmd: SYMPY,
     install: PIP_EDITABLE,

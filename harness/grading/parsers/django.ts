@@ -1,15 +1,6 @@
 import type { StatusMap } from "../test-status.ts";
 import { LogParserCrash } from "./parser-crash.ts";
-import {
-  PY_DOT,
-  PY_ML_END,
-  PY_ML_START,
-  PY_WS,
-  beforeFirst,
-  beforeLast,
-  pySplit,
-  pyStrip,
-} from "./python-text.ts";
+import { PY_DOT, PY_ML_END, PY_ML_START, PY_WS, beforeFirst, beforeLast, pySplit, pyStrip } from "./python-text.ts";
 
 const PARSER = "parse_log_django";
 const PASS_SUFFIXES = [" ... ok", " ... OK", " ...  OK"] as const;

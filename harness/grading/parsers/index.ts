@@ -102,9 +102,7 @@ export function selectLogParser(input: {
   rowLogParser?: string | undefined;
   specLogParser?: string | undefined;
 }): SelectedParser {
-  const official = Object.hasOwn(REPO_TO_PARSER_NAME, input.repo)
-    ? REPO_TO_PARSER_NAME[input.repo]
-    : undefined;
+  const official = Object.hasOwn(REPO_TO_PARSER_NAME, input.repo) ? REPO_TO_PARSER_NAME[input.repo] : undefined;
   if (official) return { name: official, source: "official-map", parse: PARSERS_BY_NAME[official] };
   for (const [source, name] of [
     ["row", input.rowLogParser],

@@ -18,10 +18,7 @@ export function isSkipSummary(status: string, name: string): boolean {
  * every " - " becomes " " first, so the failure message's first word is never the name. The name
  * is only the first token, which is why ids with a space in a parameter are truncated.
  */
-export function pytestSummaryLine(
-  line: string,
-  semantics: Semantics,
-): { status: string; name: string } | undefined {
+export function pytestSummaryLine(line: string, semantics: Semantics): { status: string; name: string } | undefined {
   if (!startsWithStatus(line)) return undefined;
   if (line.startsWith("FAILED")) line = line.replaceAll(" - ", " ");
   const tokens = pySplit(line);

@@ -6,7 +6,8 @@ import type { ResolvedModelConfig } from "./model-config.ts";
 import { ModelCallAbortedError, ModelUnavailableError } from "./model-errors.ts";
 import type { ModelCallResult } from "./model-result.ts";
 
-const requestKey = (request: ModelRequest) => JSON.stringify([request.messages, request.tools ?? [], request.toolChoice ?? null, request.maxTokens ?? null]);
+const requestKey = (request: ModelRequest) =>
+  JSON.stringify([request.messages, request.tools ?? [], request.toolChoice ?? null, request.maxTokens ?? null]);
 
 /**
  * One episode's model: every call goes to the endpoint it is pinned to. When that endpoint

@@ -112,7 +112,12 @@ export class EndpointPool {
         // Episodes waiting on an endpoint that is out can go there now.
         for (const lease of this.leases) lease.rotationChanged();
       } else {
-        if (served !== null) this.emit({ type: "endpoint_error", endpoint: replica.url, reason: `answers again but serves ${served.join(", ") || "nothing"}, not ${this.model}` });
+        if (served !== null)
+          this.emit({
+            type: "endpoint_error",
+            endpoint: replica.url,
+            reason: `answers again but serves ${served.join(", ") || "nothing"}, not ${this.model}`,
+          });
         this.probe(replica);
       }
     }, this.probeIntervalMs);

@@ -128,6 +128,7 @@ export class EndpointReplica {
     if (failure.status === 429) return;
     this.failuresInARow++;
     if (isRefused(failure)) this.takeOut(reason);
-    else if (this.failuresInARow >= this.policy.failuresToEject) this.takeOut(`${this.failuresInARow} failed requests in a row, the last ${reason}`);
+    else if (this.failuresInARow >= this.policy.failuresToEject)
+      this.takeOut(`${this.failuresInARow} failed requests in a row, the last ${reason}`);
   }
 }

@@ -14,13 +14,7 @@ import { runAttempt } from "./attempt.ts";
 import type { ChatModel } from "./chat-model.ts";
 import { errorBodyNestingFetch } from "./error-body-fetch.ts";
 import { resolveModelConfig, type ModelConfigInput, type ResolvedModelConfig } from "./model-config.ts";
-import {
-  ContextLengthError,
-  ModelCallAbortedError,
-  ModelNotServedError,
-  ModelRequestError,
-  TransientFailure,
-} from "./model-errors.ts";
+import { ContextLengthError, ModelCallAbortedError, ModelNotServedError, ModelRequestError, TransientFailure } from "./model-errors.ts";
 import type { AssistantMessage, ModelCallResult, TokenUsage } from "./model-result.ts";
 import { retryTransient } from "./retry-policy.ts";
 import { StreamAssembler } from "./stream-assembly.ts";
@@ -184,9 +178,8 @@ export class ModelClient implements ChatModel {
       };
       const url = tokenizeURL(this.config.baseURL);
       try {
-        const response = await runAttempt(
-          { url, timeoutMs: this.config.tokenizeTimeoutMs, signal, attempts: 1 },
-          (attemptSignal) => this.openai.post<{ count?: unknown }>(url, { body, signal: attemptSignal }),
+        const response = await runAttempt({ url, timeoutMs: this.config.tokenizeTimeoutMs, signal, attempts: 1 }, (attemptSignal) =>
+          this.openai.post<{ count?: unknown }>(url, { body, signal: attemptSignal }),
         );
         if (typeof response.count === "number") return { tokens: response.count, source: "tokenize" };
       } catch (error) {
@@ -218,7 +211,8 @@ export class ModelClient implements ChatModel {
       );
     }
     const cap = request.maxTokens ?? this.config.sampling.maxTokens;
-    let maxTokens = cap === null ? null : completionBudget({ cap, maxModelLen, promptTokens: prompt.tokens, margin: this.config.contextMarginTokens });
+    let maxTokens =
+      cap === null ? null : completionBudget({ cap, maxModelLen, promptTokens: prompt.tokens, margin: this.config.contextMarginTokens });
 
     let attempts = 0;
     const url = this.config.baseURL;
@@ -306,7 +300,8 @@ export class ModelClient implements ChatModel {
         const delta = chunk.choices[0]?.delta;
         if (onDelta && delta) {
           if (delta.content) onDelta({ kind: "content", text: delta.content });
-          for (const call of delta.tool_calls ?? []) if (call.function?.arguments) onDelta({ kind: "arguments", text: call.function.arguments });
+          for (const call of delta.tool_calls ?? [])
+            if (call.function?.arguments) onDelta({ kind: "arguments", text: call.function.arguments });
         }
       }
       const assembled = assembler.result();
@@ -332,7 +327,11 @@ function fromCompletion(completion: ChatCompletion): AttemptOutcome {
   }
   return {
     model: completion.model,
-    message: { content: choice.message.content ?? null, toolCalls: toToolCalls(choice.message.tool_calls), reasoningContent: reasoningOf(choice.message) },
+    message: {
+      content: choice.message.content ?? null,
+      toolCalls: toToolCalls(choice.message.tool_calls),
+      reasoningContent: reasoningOf(choice.message),
+    },
     finishReason: choice.finish_reason ?? null,
     usage: toUsage(completion.usage),
     raw: completion,

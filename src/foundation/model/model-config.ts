@@ -79,10 +79,7 @@ export interface ResolvedModelConfig extends ModelConfig {
 }
 
 /** Validates the config and fills base URL and key from the environment. */
-export function resolveModelConfig(
-  input: ModelConfigInput,
-  env: Record<string, string | undefined> = process.env,
-): ResolvedModelConfig {
+export function resolveModelConfig(input: ModelConfigInput, env: Record<string, string | undefined> = process.env): ResolvedModelConfig {
   const parsed = ModelConfig.safeParse(input);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;

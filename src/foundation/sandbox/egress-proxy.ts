@@ -38,7 +38,14 @@ function isLinkLocal(address: string): boolean {
 function isPrivateOrLoopback(address: string): boolean {
   if (net.isIPv4(address)) {
     const [a, b] = address.split(".").map(Number) as [number, number];
-    return a === 10 || a === 127 || a === 0 || (a === 172 && b >= 16 && b <= 31) || (a === 192 && b === 168) || (a === 100 && b >= 64 && b <= 127);
+    return (
+      a === 10 ||
+      a === 127 ||
+      a === 0 ||
+      (a === 172 && b >= 16 && b <= 31) ||
+      (a === 192 && b === 168) ||
+      (a === 100 && b >= 64 && b <= 127)
+    );
   }
   const lower = address.toLowerCase();
   if (lower.startsWith("::ffff:")) return isPrivateOrLoopback(lower.slice(7));
@@ -60,7 +67,11 @@ function hostAllowed(host: string, allowed: readonly string[]): boolean {
  * that address itself is allowlisted (so a DNS answer cannot smuggle the agent into the host's
  * own network).
  */
-async function resolveDestination(host: string, port: number, allowed: readonly string[]): Promise<{ address?: string; decision: EgressDecision }> {
+async function resolveDestination(
+  host: string,
+  port: number,
+  allowed: readonly string[],
+): Promise<{ address?: string; decision: EgressDecision }> {
   const deny = (reason: string) => ({ decision: { host, port, allowed: false, reason } });
   const bare = host.replace(/^\[|\]$/g, "");
   if (isLinkLocal(bare)) return deny("link-local addresses (cloud metadata) are never reachable");
@@ -84,7 +95,11 @@ function splitHostPort(target: string, defaultPort: number): { host: string; por
 }
 
 /** Starts the proxy on `listenHost` (the internal network's gateway address, in production). */
-export async function startEgressProxy(options: { listenHost: string; port?: number; allowedHosts: readonly string[] }): Promise<EgressProxy> {
+export async function startEgressProxy(options: {
+  listenHost: string;
+  port?: number;
+  allowedHosts: readonly string[];
+}): Promise<EgressProxy> {
   const decisions: EgressDecision[] = [];
   const sockets = new Set<net.Socket>();
   const track = (socket: net.Socket) => {
@@ -108,13 +123,21 @@ export async function startEgressProxy(options: { listenHost: string; port?: num
       return;
     }
     const upstream = http.request(
-      { host: address, port: decision.port, method: request.method, path: `${url.pathname}${url.search}`, headers: { ...request.headers, host: url.host } },
+      {
+        host: address,
+        port: decision.port,
+        method: request.method,
+        path: `${url.pathname}${url.search}`,
+        headers: { ...request.headers, host: url.host },
+      },
       (answer) => {
         response.writeHead(answer.statusCode ?? 502, answer.headers);
         answer.pipe(response);
       },
     );
-    upstream.on("error", (error) => response.headersSent ? response.destroy() : response.writeHead(502).end(`bottega egress proxy: ${error.message}\n`));
+    upstream.on("error", (error) =>
+      response.headersSent ? response.destroy() : response.writeHead(502).end(`bottega egress proxy: ${error.message}\n`),
+    );
     request.pipe(upstream);
   });
 

@@ -46,4 +46,3 @@ export function engineError(error: unknown, what: string, context: Record<string
   }
   return new SandboxError(`${what}: ${err.message ?? String(error)}`, context, { cause: error });
 }
-

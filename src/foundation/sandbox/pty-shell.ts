@@ -37,7 +37,10 @@ function writeThroughTty(text: string, file: string): string {
   const lines = [`[ -d ${dirname(file)} ] || mkdir -p ${dirname(file)}; : > ${file}`];
   let chunk = "";
   for (const byte of Buffer.from(text, "utf8")) {
-    chunk += byte >= 0x20 && byte < 0x7f && byte !== 0x27 && byte !== 0x5c ? String.fromCharCode(byte) : `\\x${byte.toString(16).padStart(2, "0")}`;
+    chunk +=
+      byte >= 0x20 && byte < 0x7f && byte !== 0x27 && byte !== 0x5c
+        ? String.fromCharCode(byte)
+        : `\\x${byte.toString(16).padStart(2, "0")}`;
     if (chunk.length >= TTY_LINE) {
       lines.push(`printf '%b' '${chunk}' >> ${file}`);
       chunk = "";
@@ -111,7 +114,8 @@ export class PtyShell implements ShellSession {
     // is discarded.
     this.collector = new OutputCollector(0, 0);
     const marker = await this.sendAndWait([...SESSION_SETUP, ...init].join("; "), 60_000);
-    if (!marker) throw new SandboxError("starting a shell session: the shell exited during its setup", { container: this.transport.id, init });
+    if (!marker)
+      throw new SandboxError("starting a shell session: the shell exited during its setup", { container: this.transport.id, init });
     this.cwd = marker.cwd;
   }
 
@@ -128,7 +132,10 @@ export class PtyShell implements ShellSession {
       const end = this.pending.indexOf(0x0a, at + prefix.length);
       if (end < 0) return;
       this.collector?.push(this.pending.subarray(0, at));
-      const [code, ...cwd] = this.pending.subarray(at + prefix.length, end).toString().split(" ");
+      const [code, ...cwd] = this.pending
+        .subarray(at + prefix.length, end)
+        .toString()
+        .split(" ");
       this.pending = this.pending.subarray(end + 1);
       this.waiter = undefined;
       waiter.resolve({ exitCode: Number(code), cwd: cwd.join(" ") });
@@ -166,7 +173,10 @@ export class PtyShell implements ShellSession {
     });
   }
 
-  async run(command: string, options: { timeoutMs?: number; maxOutputBytes?: number; signal?: AbortSignal | undefined } = {}): Promise<ShellResult> {
+  async run(
+    command: string,
+    options: { timeoutMs?: number; maxOutputBytes?: number; signal?: AbortSignal | undefined } = {},
+  ): Promise<ShellResult> {
     const started = Date.now();
     if (!this.alive) await this.restart();
     const max = options.maxOutputBytes ?? DEFAULT_MAX_OUTPUT;
@@ -177,9 +187,23 @@ export class PtyShell implements ShellSession {
     // own input. The file is written through the pty itself (a tar upload costs ~35 ms).
     const file = `/tmp/.bottega-shell/cmd-${++this.commandCount}.sh`;
     if (options.signal?.aborted) {
-      return { output: "", exitCode: null, timedOut: false, interrupted: true, truncated: false, totalBytes: 0, durationMs: 0, cwd: this.cwd, restarted: false };
+      return {
+        output: "",
+        exitCode: null,
+        timedOut: false,
+        interrupted: true,
+        truncated: false,
+        totalBytes: 0,
+        durationMs: 0,
+        cwd: this.cwd,
+        restarted: false,
+      };
     }
-    let marker = await this.sendAndWait(`${writeThroughTty(command, file)}\nsource ${file} </dev/null`, options.timeoutMs ?? 2 ** 31 - 1, options.signal);
+    let marker = await this.sendAndWait(
+      `${writeThroughTty(command, file)}\nsource ${file} </dev/null`,
+      options.timeoutMs ?? 2 ** 31 - 1,
+      options.signal,
+    );
     let timedOut = false;
     let restarted = false;
     const interrupted = options.signal?.aborted === true;

@@ -23,9 +23,17 @@ export const AGENT_CAP_DROP = ["NET_RAW", "MKNOD", "SYS_CHROOT", "AUDIT_WRITE", 
  * the official harness's container (only the run-wide limits apply), so verdicts stay the same.
  */
 export const AgentContainment = z.object({
-  memoryBytes: z.number().int().positive().default(8 * 2 ** 30),
+  memoryBytes: z
+    .number()
+    .int()
+    .positive()
+    .default(8 * 2 ** 30),
   /** The writable layer's bound; past it the commands are stopped and the episode ends exit_disk. */
-  diskBytes: z.number().int().positive().default(20 * 2 ** 30),
+  diskBytes: z
+    .number()
+    .int()
+    .positive()
+    .default(20 * 2 ** 30),
   noNewPrivileges: z.boolean().default(true),
   capDrop: z.array(z.string()).default([...AGENT_CAP_DROP]),
   capAdd: z.array(z.string()).default([]),

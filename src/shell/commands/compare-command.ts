@@ -40,14 +40,24 @@ compare.html into --out, and prints a summary.`,
       placeholder: "NAME=RUN,RUN,…",
       help: "runs that are seeds of one checkpoint (repeatable): pass@k,\nmean@k, flaky instances; groups are compared on per-instance rates",
     },
-    "allow-different-instances": { kind: "boolean", group: "options", help: "compare the instances common to all runs (the others are listed)" },
+    "allow-different-instances": {
+      kind: "boolean",
+      group: "options",
+      help: "compare the instances common to all runs (the others are listed)",
+    },
     "fail-if-regressed": {
       kind: "boolean",
       group: "options",
       help: `exit ${EXIT_REGRESSED} when the last run (or group) is significantly worse than the first`,
     },
     alpha: { kind: "number", group: "options", placeholder: "A", help: "significance level", default: 0.05 },
-    "min-drop": { kind: "number", group: "options", placeholder: "POINTS", help: "smallest drop, in percentage points, that fails the gate", default: 0 },
+    "min-drop": {
+      kind: "number",
+      group: "options",
+      placeholder: "POINTS",
+      help: "smallest drop, in percentage points, that fails the gate",
+      default: 0,
+    },
     seed: { kind: "integer", group: "options", placeholder: "N", help: "bootstrap seed", defaultText: "printed in the report" },
     resamples: { kind: "integer", group: "options", placeholder: "N", help: "bootstrap resamples", defaultText: "10000" },
   }),
@@ -89,10 +99,11 @@ export async function run(argv: string[]): Promise<number> {
   }));
   if (args.length === 0) throw new CliUsageError("compare needs at least one run; 'bottega compare --help' lists the options.");
   const grouped = new Set<number>();
-  for (const group of groups) for (const i of group.runIndexes) {
-    if (grouped.has(i)) throw new CliUsageError(`--group: ${args[i]} is in more than one group`);
-    grouped.add(i);
-  }
+  for (const group of groups)
+    for (const i of group.runIndexes) {
+      if (grouped.has(i)) throw new CliUsageError(`--group: ${args[i]} is in more than one group`);
+      grouped.add(i);
+    }
 
   let inputs;
   try {

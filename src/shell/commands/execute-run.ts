@@ -19,12 +19,18 @@ import { abortOnSignals, resumeHint } from "./interrupt.ts";
  * command that resumes it. Exit code: 130 interrupted, 1 when some instance ended in an error
  * (or was left unfinished), else 0.
  */
-export async function executeRun(command: string, argv: readonly string[], config: RunConfig): Promise<{ code: number; result: RunResult }> {
+export async function executeRun(
+  command: string,
+  argv: readonly string[],
+  config: RunConfig,
+): Promise<{ code: number; result: RunResult }> {
   // The engine is asked before the dashboard starts, so a missing one is one clear error.
   const sandboxes = await openSandboxBackend(config.sandbox, sandboxConfigFor(config)).catch((error: unknown) => {
     throw error instanceof SandboxConfigError ? new CliUsageError(error.message) : error;
   });
-  const dashboard = wantsDashboard(argv) ? (await import("../dashboard/dashboard.tsx")).mountDashboard({ grading: config.grade }) : undefined;
+  const dashboard = wantsDashboard(argv)
+    ? (await import("../dashboard/dashboard.tsx")).mountDashboard({ grading: config.grade })
+    : undefined;
   const interrupt = abortOnSignals(() =>
     dashboard ? dashboard.stopping() : process.stderr.write("\nstopping: no new work; removing this run's containers…\n"),
   );

@@ -22,7 +22,9 @@ export async function exportRun(v: FlagValues<typeof EXPORT_COMMAND.flags>): Pro
 
   const chosen: Array<{ trajectory: Trajectory; resolved: boolean | undefined }> = [];
   let skipped = 0;
-  for (const name of readdirSync(dir).filter((n) => n.endsWith(".json")).sort()) {
+  for (const name of readdirSync(dir)
+    .filter((n) => n.endsWith(".json"))
+    .sort()) {
     const trajectory = readTrajectory(join(dir, name));
     const isResolved = resolved?.has(trajectory.instance_id);
     if (trajectory.exit_status === null || (v["resolved-only"] && !isResolved)) {
@@ -56,7 +58,8 @@ export async function exportRun(v: FlagValues<typeof EXPORT_COMMAND.flags>): Pro
   const out = createWriteStream(output);
   for (const { trajectory, resolved: isResolved } of chosen) {
     const extra = resolved ? { resolved: isResolved } : {};
-    const record = format === "xml-chat" ? xmlChatRecord(trajectory, extra, { systemForTools: systemWithXmlTools }) : chatRecord(trajectory, extra);
+    const record =
+      format === "xml-chat" ? xmlChatRecord(trajectory, extra, { systemForTools: systemWithXmlTools }) : chatRecord(trajectory, extra);
     out.write(JSON.stringify(record) + "\n");
   }
   await new Promise<void>((resolve, reject) => out.end((error?: Error | null) => (error ? reject(error) : resolve())));
@@ -75,4 +78,3 @@ function predictionModelNames(path: string): Map<string, string> {
   }
   return names;
 }
-

@@ -27,11 +27,21 @@ const MODEL = "model and agent";
 const FLAGS = flagTable({
   message: { kind: "string", short: "m", group: TASK, placeholder: "TEXT", help: "the task (otherwise typed in the UI)" },
   issue: { kind: "string", group: TASK, placeholder: "FILE", help: "the task, read from a file" },
-  instance: { kind: "string", group: TASK, placeholder: "ID", help: "a SWE-bench instance in its own image, its problem statement as the task" },
+  instance: {
+    kind: "string",
+    group: TASK,
+    placeholder: "ID",
+    help: "a SWE-bench instance in its own image, its problem statement as the task",
+  },
   dataset: { kind: "string", group: TASK, placeholder: "D", help: "where --instance comes from", defaultText: "the bundled fixtures" },
   image: { kind: "string", group: TASK, placeholder: "IMAGE", help: "the container image", defaultText: BASE_IMAGE },
   workdir: { kind: "string", group: TASK, placeholder: "DIR", help: "where the repository goes in the container", defaultText: "/testbed" },
-  setup: { kind: "string", group: TASK, placeholder: "CMD", help: "run once in the container before the agent starts (e.g. pip install -e .)" },
+  setup: {
+    kind: "string",
+    group: TASK,
+    placeholder: "CMD",
+    help: "run once in the container before the agent starts (e.g. pip install -e .)",
+  },
   "agent-network": { kind: "string", group: TASK, placeholder: "MODE", help: "the container's network", defaultText: "none" },
   approval: {
     kind: "string",
@@ -74,7 +84,13 @@ const FLAGS = flagTable({
   "max-steps": { kind: "integer", group: MODEL, placeholder: "N", help: "model calls per session", default: 100 },
   "command-timeout": { kind: "number", group: MODEL, placeholder: "S", help: "seconds per tool command", default: 300 },
   "wall-time": { kind: "number", group: MODEL, placeholder: "S", help: "seconds per session", default: 3600 },
-  "action-format": { kind: "string", group: MODEL, placeholder: "tools|text", help: "native tool calls or fenced blocks in text", default: "tools" },
+  "action-format": {
+    kind: "string",
+    group: MODEL,
+    placeholder: "tools|text",
+    help: "native tool calls or fenced blocks in text",
+    default: "tools",
+  },
   templates: { kind: "string", group: MODEL, placeholder: "FILE", help: "JSON file overriding prompt templates" },
   "no-review": { kind: "boolean", group: MODEL, help: "submit without SWE-agent's review step" },
 });
@@ -103,16 +119,20 @@ export async function run(argv: string[]): Promise<number> {
     if (sessions.length === 0) console.log(`no sessions in ${store.dir}`);
     for (const s of sessions) {
       const where = s.repo_path ?? `${s.instance_id} (${s.image})`;
-      console.log(`${s.session_id}  ${s.created_at.slice(0, 16).replace("T", " ")}  ${(s.exit_status ?? "open").padEnd(16)} ${String(s.steps).padStart(3)} steps  ${where}  ${oneLine(s.task)}`);
+      console.log(
+        `${s.session_id}  ${s.created_at.slice(0, 16).replace("T", " ")}  ${(s.exit_status ?? "open").padEnd(16)} ${String(s.steps).padStart(3)} steps  ${where}  ${oneLine(s.task)}`,
+      );
     }
     return 0;
   }
 
   const approval = parseEnum(ApprovalMode, v.approval ?? (v.headless ? "full-auto" : "suggest"), "--approval");
   const format = parseEnum(z.enum(["text", "json", "stream-json"]), v["output-format"] ?? "text", "--output-format") as OutputFormat;
-  if (v.headless && approval !== "full-auto") throw new CliUsageError("--headless runs with no one to approve actions: it needs --approval full-auto");
+  if (v.headless && approval !== "full-auto")
+    throw new CliUsageError("--headless runs with no one to approve actions: it needs --approval full-auto");
   if (v.apply && !v.headless) throw new CliUsageError("--apply is for --headless; in the UI, type /apply");
-  if (v.grade && (!v.instance || !v.headless)) throw new CliUsageError("--grade grades a SWE-bench instance's patch: it needs --instance and --headless");
+  if (v.grade && (!v.instance || !v.headless))
+    throw new CliUsageError("--grade grades a SWE-bench instance's patch: it needs --instance and --headless");
   if (v.message !== undefined && v.issue !== undefined) throw new CliUsageError("give the task with -m or --issue, not both");
 
   const modelURL = v["model-url"] ?? process.env.OPENAI_BASE_URL;
@@ -128,11 +148,24 @@ export async function run(argv: string[]): Promise<number> {
   });
   // The interactive agent keeps native tool calls unless asked for XML (the davinci-dev configuration).
   const base = loadConfiguration(v["action-format"] === "xml" ? "davinci-dev" : "tools").agent;
-  const overrides = { stepLimit: v["max-steps"], commandTimeoutSec: v["command-timeout"], wallTimeSec: v["wall-time"], actionFormat: v["action-format"] };
-  const agentParsed = AgentConfig.safeParse({ ...base, ...Object.fromEntries(Object.entries(overrides).filter(([, value]) => value !== undefined)) });
+  const overrides = {
+    stepLimit: v["max-steps"],
+    commandTimeoutSec: v["command-timeout"],
+    wallTimeSec: v["wall-time"],
+    actionFormat: v["action-format"],
+  };
+  const agentParsed = AgentConfig.safeParse({
+    ...base,
+    ...Object.fromEntries(Object.entries(overrides).filter(([, value]) => value !== undefined)),
+  });
   if (!agentParsed.success) {
     const issue = agentParsed.error.issues[0]!;
-    const flag = { stepLimit: "--max-steps", commandTimeoutSec: "--command-timeout", wallTimeSec: "--wall-time", actionFormat: "--action-format" }[String(issue.path[0])];
+    const flag = {
+      stepLimit: "--max-steps",
+      commandTimeoutSec: "--command-timeout",
+      wallTimeSec: "--wall-time",
+      actionFormat: "--action-format",
+    }[String(issue.path[0])];
     throw new CliUsageError(`${flag ?? String(issue.path[0])}: ${issue.message}`);
   }
 
@@ -164,7 +197,15 @@ export async function run(argv: string[]): Promise<number> {
       return await runHeadless(session, store.trajectoryPath(session.record), {
         format,
         apply: v.apply === true,
-        grade: v.grade ? (patch) => gradeSession(session.record, patch, dirname(store.trajectoryPath(session.record)).replace(/\/trajectories$/, ""), session.modelInfo.model ?? "bottega-fix") : undefined,
+        grade: v.grade
+          ? (patch) =>
+              gradeSession(
+                session.record,
+                patch,
+                dirname(store.trajectoryPath(session.record)).replace(/\/trajectories$/, ""),
+                session.modelInfo.model ?? "bottega-fix",
+              )
+          : undefined,
         out: (text) => process.stdout.write(text),
         err: (text) => process.stderr.write(text),
         exportHint,
@@ -180,12 +221,7 @@ export async function run(argv: string[]): Promise<number> {
   }
 }
 
-async function newRecord(
-  v: FlagValues<typeof FLAGS>,
-  approval: string,
-  modelURL: string,
-  positionals: string[],
-): Promise<SessionRecord> {
+async function newRecord(v: FlagValues<typeof FLAGS>, approval: string, modelURL: string, positionals: string[]): Promise<SessionRecord> {
   const str = (key: keyof typeof FLAGS) => {
     const value = v[key];
     return typeof value === "string" ? value : undefined;

@@ -50,7 +50,9 @@ type ValueOf<K extends FlagKind> = K extends "boolean"
 /** A flag the command reads itself (no config field) and that has a default is always set. */
 type Filled<S> = S extends { default: string | number | boolean } ? (S extends { field: string } ? false : true) : false;
 
-export type FlagValues<T extends FlagTable> = { -readonly [N in keyof T as Filled<T[N]> extends true ? N : never]-?: ValueOf<T[N]["kind"]> } & {
+export type FlagValues<T extends FlagTable> = {
+  -readonly [N in keyof T as Filled<T[N]> extends true ? N : never]-?: ValueOf<T[N]["kind"]>;
+} & {
   -readonly [N in keyof T as Filled<T[N]> extends true ? never : N]?: ValueOf<T[N]["kind"]>;
 };
 
@@ -114,7 +116,8 @@ function typed(name: string, kind: FlagKind, raw: string | boolean | string[]): 
     case "integer": {
       const number = text.trim() === "" ? Number.NaN : Number(text);
       if (!Number.isFinite(number)) throw new CliUsageError(`${flagName(name)}: expected a number, got "${text}"`);
-      if (kind === "integer" && !Number.isInteger(number)) throw new CliUsageError(`${flagName(name)}: expected a whole number, got "${text}"`);
+      if (kind === "integer" && !Number.isInteger(number))
+        throw new CliUsageError(`${flagName(name)}: expected a whole number, got "${text}"`);
       return number;
     }
     case "list": {
@@ -158,7 +161,12 @@ export function parseCommandFlags<T extends FlagTable>(
       ...(spec.short ? { short: spec.short } : {}),
     };
   }
-  const seeHelp = `${command.usage.split("\n")[0]!.replace(/^usage: /, "").split(" ").slice(0, 2).join(" ")} --help`;
+  const seeHelp = `${command.usage
+    .split("\n")[0]!
+    .replace(/^usage: /, "")
+    .split(" ")
+    .slice(0, 2)
+    .join(" ")} --help`;
   let parsed: ReturnType<typeof parseArgs>;
   try {
     parsed = parseArgs({ args: argv, options, allowPositionals: true, strict: true });

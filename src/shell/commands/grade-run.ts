@@ -24,7 +24,8 @@ export async function grade(v: FlagValues<typeof GRADE_COMMAND.flags>): Promise<
 
   if (v["run-id"]) return regradeRun(new RunLayout(v.results, v["run-id"]), v.grading === undefined ? undefined : semantics);
 
-  if (!v.instance || !v.log) throw new CliUsageError("grade needs --instance and --log (or --run-id); 'bottega grade --help' lists the options.");
+  if (!v.instance || !v.log)
+    throw new CliUsageError("grade needs --instance and --log (or --run-id); 'bottega grade --help' lists the options.");
   const dataset = await loadDataset({ source: v.dataset ?? FIXTURES_DIR, instances: [v.instance] });
   const row = dataset.rows[0]!;
   let prediction: Prediction = { instance_id: row.instance_id, model_name_or_path: "None", model_patch: "(patch exists)" };
@@ -41,7 +42,6 @@ export async function grade(v: FlagValues<typeof GRADE_COMMAND.flags>): Promise<
 function decode(path: string): string {
   return new TextDecoder("utf-8").decode(readFileSync(path));
 }
-
 
 /** Re-grades every logged test output of a run, like the official --rewrite_reports. */
 async function regradeRun(layout: RunLayout, semanticsOverride: Semantics | undefined): Promise<number> {

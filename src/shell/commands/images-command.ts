@@ -12,7 +12,13 @@ export const IMAGES_COMMAND = {
   pull             pull the official instance images of a dataset (--dataset needed)`,
   positionals: "action",
   flags: flagTable({
-    dataset: { kind: "string", group: "options", placeholder: "D", help: "the dataset (build-fixtures: a fixtures folder)", defaultText: "tasks/fixtures" },
+    dataset: {
+      kind: "string",
+      group: "options",
+      placeholder: "D",
+      help: "the dataset (build-fixtures: a fixtures folder)",
+      defaultText: "tasks/fixtures",
+    },
     instances: { kind: "list", group: "options", placeholder: "a,b", help: "only these instance ids" },
     "image-template": { kind: "string", group: "options", placeholder: "T", help: "image names to pull (as in 'bottega eval --help')" },
     mirror: {

@@ -9,7 +9,10 @@ import type { FlagValues } from "./flag-table.ts";
 import type { IMAGES_COMMAND } from "./images-command.ts";
 
 /** Builds the base and fixture images, or pulls a dataset's instance images. */
-export async function manageImages(action: "build-base" | "build-fixtures" | "pull", values: FlagValues<typeof IMAGES_COMMAND.flags>): Promise<number> {
+export async function manageImages(
+  action: "build-base" | "build-fixtures" | "pull",
+  values: FlagValues<typeof IMAGES_COMMAND.flags>,
+): Promise<number> {
   const parsed = { values };
   const log = (line: string) => console.log(line);
   const sandboxes = await openSandboxBackend("docker");
@@ -22,8 +25,15 @@ export async function manageImages(action: "build-base" | "build-fixtures" | "pu
     case "build-fixtures": {
       await workshopOf(sandboxes).ensureBaseImage({ log, mirror: parsed.values.mirror });
       const started = Date.now();
-      const images = await buildFixtureImages(sandboxes, { datasetDir: parsed.values.dataset, instances: parsed.values.instances, log, mirror: parsed.values.mirror });
-      log(`${images.length} fixture images ready (${images.filter((i) => i.built).length} built) in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+      const images = await buildFixtureImages(sandboxes, {
+        datasetDir: parsed.values.dataset,
+        instances: parsed.values.instances,
+        log,
+        mirror: parsed.values.mirror,
+      });
+      log(
+        `${images.length} fixture images ready (${images.filter((i) => i.built).length} built) in ${((Date.now() - started) / 1000).toFixed(1)} s`,
+      );
       return 0;
     }
     case "pull": {
@@ -36,7 +46,8 @@ export async function manageImages(action: "build-base" | "build-fixtures" | "pu
         const image = imageFor(row, parsed.values["image-template"]);
         try {
           await sandboxes.pullImage(image, {
-            onProgress: (p) => p.total && process.stderr.write(`\r${image}: ${(p.current / 1e6).toFixed(0)}/${(p.total / 1e6).toFixed(0)} MB`),
+            onProgress: (p) =>
+              p.total && process.stderr.write(`\r${image}: ${(p.current / 1e6).toFixed(0)}/${(p.total / 1e6).toFixed(0)} MB`),
           });
           process.stderr.write("\n");
           log(`pulled ${image}`);

@@ -8,9 +8,15 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<{ run(argv
   grade: { summary: "grade a test log (or re-grade a whole run) without Docker", load: () => import("./grade-command.ts") },
   images: { summary: "build the base and fixture images, or pull instance images", load: () => import("./images-command.ts") },
   status: { summary: "progress and results of a run, in progress or finished", load: () => import("./status-command.ts") },
-  fix: { summary: "fix a bug in a local repository (or a SWE-bench instance) with the agent, in a container", load: () => import("./fix-command.ts") },
+  fix: {
+    summary: "fix a bug in a local repository (or a SWE-bench instance) with the agent, in a container",
+    load: () => import("./fix-command.ts"),
+  },
   export: { summary: "export trajectories as fine-tuning data", load: () => import("./export-command.ts") },
-  compare: { summary: "compare evaluation runs: rates, tested differences, flips, integrity flags", load: () => import("./compare-command.ts") },
+  compare: {
+    summary: "compare evaluation runs: rates, tested differences, flips, integrity flags",
+    load: () => import("./compare-command.ts"),
+  },
 };
 
 function usage(): string {

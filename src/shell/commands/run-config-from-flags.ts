@@ -16,7 +16,8 @@ import { EVAL_FLAGS } from "./run-flags.ts";
 function bundlesMode(configuration: Configuration, v: FlagValues<typeof EVAL_FLAGS>): BundleObservations | undefined {
   const checkout = configuration.agent.bundles.checkout;
   if (checkout === null) {
-    if (v["swe-agent-bundles"] !== undefined) throw new CliUsageError("--swe-agent-bundles: needs a SWE-agent checkout (--swe-agent-root, or a --config file inside one)");
+    if (v["swe-agent-bundles"] !== undefined)
+      throw new CliUsageError("--swe-agent-bundles: needs a SWE-agent checkout (--swe-agent-root, or a --config file inside one)");
     return undefined;
   }
   const settings: BundleModeSettings = {
@@ -29,7 +30,8 @@ function bundlesMode(configuration: Configuration, v: FlagValues<typeof EVAL_FLA
   try {
     return bundleObservations(settings).mode;
   } catch (error) {
-    if (error instanceof BundleSetError || error instanceof BundleConfigError) throw new CliUsageError(`${v["swe-agent-root"] !== undefined ? "--swe-agent-root" : "--config"}: ${error.message}`);
+    if (error instanceof BundleSetError || error instanceof BundleConfigError)
+      throw new CliUsageError(`${v["swe-agent-root"] !== undefined ? "--swe-agent-root" : "--config"}: ${error.message}`);
     throw error;
   }
 }
@@ -51,8 +53,7 @@ export function runConfigFromFlags(v: FlagValues<typeof EVAL_FLAGS>, overrides: 
   if (modelURL === undefined) {
     delete input.model;
     delete input.modelURLs;
-  }
-  else input.model = { ...(input.model as object | undefined), baseURL: modelURL };
+  } else input.model = { ...(input.model as object | undefined), baseURL: modelURL };
   input.runId ??= timestampRunId();
   input.grade = overrides.grade;
   if (bundled) {

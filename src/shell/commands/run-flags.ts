@@ -77,7 +77,14 @@ export const RUN_FLAGS = flagTable({
     defaultText: AGENT_CAP_DROP.join(","),
     field: "containment.capDrop",
   },
-  "cap-add": { kind: "list", group: RUN, placeholder: "CAPS", help: "capabilities added to agent containers", defaultText: "none", field: "containment.capAdd" },
+  "cap-add": {
+    kind: "list",
+    group: RUN,
+    placeholder: "CAPS",
+    help: "capabilities added to agent containers",
+    defaultText: "none",
+    field: "containment.capAdd",
+  },
   "allow-new-privileges": {
     kind: "boolean",
     group: RUN,
@@ -112,7 +119,14 @@ export const RUN_FLAGS = flagTable({
     default: "docker",
     field: "sandbox",
   },
-  namespace: { kind: "string", group: RUN, placeholder: "NS", help: "Kubernetes namespace of the pods", defaultText: "the kubeconfig context's", field: "namespace" },
+  namespace: {
+    kind: "string",
+    group: RUN,
+    placeholder: "NS",
+    help: "Kubernetes namespace of the pods",
+    defaultText: "the kubeconfig context's",
+    field: "namespace",
+  },
   "pod-template": {
     kind: "string",
     group: RUN,
@@ -127,12 +141,25 @@ export const RUN_FLAGS = flagTable({
     kind: "strings",
     group: MODEL,
     placeholder: "URL",
-    help:
-      "base URL with /v1 (or env OPENAI_BASE_URL); key from OPENAI_API_KEY.\nSeveral servers of the model: repeat it or give a comma list; each episode\nstays on one; one that stops answering is left until it answers again",
+    help: "base URL with /v1 (or env OPENAI_BASE_URL); key from OPENAI_API_KEY.\nSeveral servers of the model: repeat it or give a comma list; each episode\nstays on one; one that stops answering is left until it answers again",
     field: "modelURLs",
-    toField: (urls: string[]) => [...new Set(urls.flatMap((url) => url.split(",")).map((url) => url.trim()).filter(Boolean))],
+    toField: (urls: string[]) => [
+      ...new Set(
+        urls
+          .flatMap((url) => url.split(","))
+          .map((url) => url.trim())
+          .filter(Boolean),
+      ),
+    ],
   },
-  model: { kind: "string", group: MODEL, placeholder: "NAME", help: "served model name", defaultText: "discovered from /v1/models", field: "model.model" },
+  model: {
+    kind: "string",
+    group: MODEL,
+    placeholder: "NAME",
+    help: "served model name",
+    defaultText: "discovered from /v1/models",
+    field: "model.model",
+  },
   "model-name": {
     kind: "string",
     group: MODEL,
@@ -141,10 +168,31 @@ export const RUN_FLAGS = flagTable({
     defaultText: "the served name",
     field: "modelName",
   },
-  "max-model-len": { kind: "integer", group: MODEL, placeholder: "N", help: "context size", defaultText: "from /v1/models", field: "model.maxModelLen" },
-  temperature: { kind: "number", group: MODEL, placeholder: "T", help: "sampling temperature", default: 0, field: "model.sampling.temperature" },
+  "max-model-len": {
+    kind: "integer",
+    group: MODEL,
+    placeholder: "N",
+    help: "context size",
+    defaultText: "from /v1/models",
+    field: "model.maxModelLen",
+  },
+  temperature: {
+    kind: "number",
+    group: MODEL,
+    placeholder: "T",
+    help: "sampling temperature",
+    default: 0,
+    field: "model.sampling.temperature",
+  },
   "top-p": { kind: "number", group: MODEL, placeholder: "P", help: "nucleus sampling", default: 1, field: "model.sampling.topP" },
-  seed: { kind: "integer", group: MODEL, placeholder: "S", help: "sampling seed", defaultText: "the configuration's (davinci-dev: none sent; tools: 0)", field: "model.sampling.seed" },
+  seed: {
+    kind: "integer",
+    group: MODEL,
+    placeholder: "S",
+    help: "sampling seed",
+    defaultText: "the configuration's (davinci-dev: none sent; tools: 0)",
+    field: "model.sampling.seed",
+  },
   "max-tokens": {
     kind: "integer",
     group: MODEL,
@@ -154,7 +202,13 @@ export const RUN_FLAGS = flagTable({
     field: "model.sampling.maxTokens",
   },
   "top-k": { kind: "integer", group: MODEL, placeholder: "K", help: "top-k sampling (vLLM)", field: "model.extraBody.top_k" },
-  "repetition-penalty": { kind: "number", group: MODEL, placeholder: "R", help: "repetition penalty (vLLM)", field: "model.extraBody.repetition_penalty" },
+  "repetition-penalty": {
+    kind: "number",
+    group: MODEL,
+    placeholder: "R",
+    help: "repetition penalty (vLLM)",
+    field: "model.extraBody.repetition_penalty",
+  },
   "chat-template-kwargs": {
     kind: "json",
     group: MODEL,
@@ -162,7 +216,14 @@ export const RUN_FLAGS = flagTable({
     help: "chat_template_kwargs of each request (vLLM)",
     field: "model.extraBody.chat_template_kwargs",
   },
-  "extra-body": { kind: "json", group: MODEL, placeholder: "JSON", help: "more request-body fields", defaultText: "none", field: "model.extraBody" },
+  "extra-body": {
+    kind: "json",
+    group: MODEL,
+    placeholder: "JSON",
+    help: "more request-body fields",
+    defaultText: "none",
+    field: "model.extraBody",
+  },
   "request-timeout": {
     kind: "number",
     group: MODEL,
@@ -244,7 +305,14 @@ export const RUN_FLAGS = flagTable({
     field: "agent.stepLimit",
   },
   "wall-time": { kind: "number", group: AGENT, placeholder: "S", help: "seconds per episode", default: 3600, field: "agent.wallTimeSec" },
-  "command-timeout": { kind: "number", group: AGENT, placeholder: "S", help: "seconds per tool command", default: 300, field: "agent.commandTimeoutSec" },
+  "command-timeout": {
+    kind: "number",
+    group: AGENT,
+    placeholder: "S",
+    help: "seconds per tool command",
+    default: 300,
+    field: "agent.commandTimeoutSec",
+  },
   templates: { kind: "string", group: AGENT, placeholder: "FILE", help: "JSON file overriding prompt templates", field: "templatesPath" },
   "swe-agent-root": {
     kind: "string",
@@ -286,7 +354,14 @@ export const GRADING_FLAGS = flagTable({
     defaultText: "3/4 of the cores; --workers when grading predictions",
     field: "gradeWorkers",
   },
-  timeout: { kind: "number", group: GRADING, placeholder: "S", help: "seconds eval.sh may run, as upstream", default: 1800, field: "timeoutSec" },
+  timeout: {
+    kind: "number",
+    group: GRADING,
+    placeholder: "S",
+    help: "seconds eval.sh may run, as upstream",
+    default: 1800,
+    field: "timeoutSec",
+  },
   "eval-script": {
     kind: "string",
     group: GRADING,
@@ -303,7 +378,14 @@ export const GRADING_FLAGS = flagTable({
     default: "539",
     field: "resetPolicy",
   },
-  grading: { kind: "string", group: GRADING, placeholder: "v4|v5", help: "grading semantics (v4: what published results used)", default: "v4", field: "grading" },
+  grading: {
+    kind: "string",
+    group: GRADING,
+    placeholder: "v4|v5",
+    help: "grading semantics (v4: what published results used)",
+    default: "v4",
+    field: "grading",
+  },
   network: {
     kind: "string",
     group: GRADING,

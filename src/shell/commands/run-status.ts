@@ -52,7 +52,6 @@ type RunJson = z.infer<typeof RunJson>;
 
 export type RunState = "running" | "finished" | "interrupted" | "stopped" | "unknown";
 
-
 function readRunJson(path: string): RunJson | undefined {
   if (!existsSync(path)) return undefined;
   try {
@@ -75,7 +74,11 @@ async function readEvents(path: string): Promise<RunEvent[]> {
  * process recorded in run.json decides; runs that recorded none are judged by their containers,
  * which carry the owning process (an image pull has no container, hence "probably").
  */
-async function runState(runId: string, events: readonly RunEvent[], runJson: RunJson | undefined): Promise<{ state: RunState; reason: string }> {
+async function runState(
+  runId: string,
+  events: readonly RunEvent[],
+  runJson: RunJson | undefined,
+): Promise<{ state: RunState; reason: string }> {
   const lastStart = events.findLastIndex((e) => e.type === "run_started");
   const finished = events.slice(lastStart + 1).find((e) => e.type === "run_finished");
   if (finished) {
@@ -92,7 +95,8 @@ async function runState(runId: string, events: readonly RunEvent[], runJson: Run
       : { state: "stopped", reason: `process ${pid} is gone without finishing the run: it crashed or was killed` };
   }
   const owners = await containerOwners(runId);
-  if (owners === undefined) return { state: "unknown", reason: "no run_finished event, no process recorded in run.json, and no Docker engine to ask" };
+  if (owners === undefined)
+    return { state: "unknown", reason: "no run_finished event, no process recorded in run.json, and no Docker engine to ask" };
   const alive = owners.filter((o) => ownerIsAlive(o));
   if (alive.length > 0) return { state: "running", reason: `a live process owns its containers: ${alive[0]}` };
   return { state: "stopped", reason: "no run_finished event and no live container of this run: it probably crashed or was killed" };
@@ -112,7 +116,9 @@ function statusText(runId: string, state: RunState, reason: string, stats: RunSt
   const kinds = (list: RunStats["errors"]) => counts(list.map((e) => ({ label: `${e.category}/${e.kind}`, count: e.count })));
   const sum = (list: RunStats["errors"]) => list.reduce((total, e) => total + e.count, 0);
   const running = stats.running.pull + stats.running.agent + stats.running.grade;
-  const phases = (["pull", "agent", "grade"] as const).filter((p) => stats.running[p] > 0).map((p) => ({ label: p, count: stats.running[p] }));
+  const phases = (["pull", "agent", "grade"] as const)
+    .filter((p) => stats.running[p] > 0)
+    .map((p) => ({ label: p, count: stats.running[p] }));
   const eta = state !== "running" ? "" : stats.etaMs === undefined ? " · ETA –" : ` · ETA ${duration(stats.etaMs)}`;
   const errors = sum(stats.errors);
   const retries = sum(stats.retries);
@@ -123,15 +129,21 @@ function statusText(runId: string, state: RunState, reason: string, stats: RunSt
     stats.startedAt ? `started ${stats.startedAt} · elapsed ${duration(stats.elapsedMs)}${eta}` : "no run_started event yet",
     [
       `${stats.done}/${stats.total} done${stats.doneEarlier > 0 ? ` (${stats.doneEarlier} by an earlier invocation)` : ""}`,
-      state === "running" || running > 0 ? `${running} ${state === "running" ? "running" : "cut short"}${phases.length > 0 ? ` (${counts(phases)})` : ""}` : "",
+      state === "running" || running > 0
+        ? `${running} ${state === "running" ? "running" : "cut short"}${phases.length > 0 ? ` (${counts(phases)})` : ""}`
+        : "",
       `${stats.queued} queued${stats.awaitingGrade > 0 ? ` (${stats.awaitingGrade} awaiting grading)` : ""}`,
     ]
       .filter(Boolean)
       .join(" · "),
   ];
-  if (stats.graded > 0 || stats.awaitingGrade > 0) lines.push(`resolved ${stats.resolved} of ${stats.graded} graded (${percent(stats.resolvedRate)})`);
-  lines.push(`errors ${errors}${errors > 0 ? ` (${kinds(stats.errors)})` : ""} · retries ${retries}${retries > 0 ? ` (${kinds(stats.retries)})` : ""}`);
-  if (stats.agentExits.length > 0) lines.push(`agent exits: ${counts(stats.agentExits.map((e) => ({ label: e.exit_status, count: e.count })))}`);
+  if (stats.graded > 0 || stats.awaitingGrade > 0)
+    lines.push(`resolved ${stats.resolved} of ${stats.graded} graded (${percent(stats.resolvedRate)})`);
+  lines.push(
+    `errors ${errors}${errors > 0 ? ` (${kinds(stats.errors)})` : ""} · retries ${retries}${retries > 0 ? ` (${kinds(stats.retries)})` : ""}`,
+  );
+  if (stats.agentExits.length > 0)
+    lines.push(`agent exits: ${counts(stats.agentExits.map((e) => ({ label: e.exit_status, count: e.count })))}`);
   if (t.modelCalls > 0) {
     lines.push(
       `tok/s over ${duration(t.agentWallMs)} of agent time: completion ${perSecond(t.completionPerSec)} · prompt ${perSecond(t.promptPerSec)}` +
@@ -145,7 +157,9 @@ function statusText(runId: string, state: RunState, reason: string, stats: RunSt
   if (stats.workers.length > 0) {
     lines.push(state === "running" ? "workers:" : "workers when it stopped:");
     for (const row of stats.workers) {
-      lines.push(`  ${`${row.pool} ${row.slot ?? ""}`.padEnd(9)}${row.instance_id.padEnd(42)} ${activity(row).padEnd(10)} ${duration(row.runningMs)}`);
+      lines.push(
+        `  ${`${row.pool} ${row.slot ?? ""}`.padEnd(9)}${row.instance_id.padEnd(42)} ${activity(row).padEnd(10)} ${duration(row.runningMs)}`,
+      );
     }
   }
   if (stats.recent.length > 0) lines.push("recent:", ...stats.recent.map((e) => `  ${eventLine(e)}`));

@@ -80,7 +80,9 @@ function Progress({ stats }: { stats: RunStats }) {
   const cells = (n: number) => (stats.total === 0 ? 0 : Math.round((BAR_WIDTH * n) / stats.total));
   const done = cells(stats.done);
   const busy = Math.min(BAR_WIDTH - done, cells(running));
-  const phases = (["pull", "agent", "grade"] as const).filter((p) => stats.running[p] > 0).map((p) => ({ label: p, count: stats.running[p] }));
+  const phases = (["pull", "agent", "grade"] as const)
+    .filter((p) => stats.running[p] > 0)
+    .map((p) => ({ label: p, count: stats.running[p] }));
   return (
     <>
       <Text wrap="truncate">
@@ -134,8 +136,8 @@ function Model({ stats }: { stats: RunStats }) {
   return (
     <Box flexDirection="column">
       <Text wrap="truncate">
-        tok/s over {duration(t.agentWallMs)} of agent time: completion {perSecond(t.completionPerSec)} · prompt {perSecond(t.promptPerSec)} ·
-        cached {percent(t.cachedShare)} of prompt · {t.modelCalls} calls
+        tok/s over {duration(t.agentWallMs)} of agent time: completion {perSecond(t.completionPerSec)} · prompt {perSecond(t.promptPerSec)}{" "}
+        · cached {percent(t.cachedShare)} of prompt · {t.modelCalls} calls
       </Text>
       {stats.endpoints.map((e) => (
         <Text key={e.url} wrap="truncate" color={e.state === "down" ? "red" : undefined}>
@@ -149,7 +151,8 @@ function Model({ stats }: { stats: RunStats }) {
 
 function NotableLine({ event }: { event: RunEvent }) {
   const line = eventLine(event) ?? "";
-  const color = event.type === "error" ? (event.retrying ? "yellow" : "red") : event.type === "graded" && event.resolved ? "green" : undefined;
+  const color =
+    event.type === "error" ? (event.retrying ? "yellow" : "red") : event.type === "graded" && event.resolved ? "green" : undefined;
   return <Text color={color}>{line}</Text>;
 }
 

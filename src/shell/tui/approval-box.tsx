@@ -9,7 +9,17 @@ import type { Theme } from "./theme.ts";
  * An action waiting for approval: what it runs (a command whole, an edit as its diff), then the
  * keys. Never taller than `rows`.
  */
-export function ApprovalBox({ approval, rows, columns, theme }: { approval: PendingApproval; rows: number; columns: number; theme: Theme }) {
+export function ApprovalBox({
+  approval,
+  rows,
+  columns,
+  theme,
+}: {
+  approval: PendingApproval;
+  rows: number;
+  columns: number;
+  theme: Theme;
+}) {
   const bodyRows = Math.max(0, rows - 3);
   const command = approval.tool === "bash" && typeof approval.args.command === "string" ? toRows(approval.args.command, columns - 2) : null;
   return (
@@ -27,7 +37,7 @@ export function ApprovalBox({ approval, rows, columns, theme }: { approval: Pend
         <Text color={theme.bad}>rejected — type feedback for the model and press Enter (or just Enter)</Text>
       ) : (
         <Text wrap="truncate-end">
-          <Text bold>[y]</Text> yes  <Text bold>[n]</Text> no, with feedback  <Text bold>[shift-tab]</Text> mode  <Text bold>[esc]</Text> stop
+          <Text bold>[y]</Text> yes <Text bold>[n]</Text> no, with feedback <Text bold>[shift-tab]</Text> mode <Text bold>[esc]</Text> stop
         </Text>
       )}
     </Box>

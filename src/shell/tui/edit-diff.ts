@@ -34,7 +34,15 @@ export function predictEdit(args: Record<string, unknown>, before: string | null
 export function fileDiff(path: string, before: string | null, after: string | null): string {
   if (before === after) return "";
   const name = path.replace(/^\/+/, "");
-  const patch = createTwoFilesPatch(before === null ? "/dev/null" : `a/${name}`, after === null ? "/dev/null" : `b/${name}`, before ?? "", after ?? "", "", "", { context: 3 });
+  const patch = createTwoFilesPatch(
+    before === null ? "/dev/null" : `a/${name}`,
+    after === null ? "/dev/null" : `b/${name}`,
+    before ?? "",
+    after ?? "",
+    "",
+    "",
+    { context: 3 },
+  );
   // Drop the "Index:"/"====" preamble the diff package writes; keep from the --- line on.
   return patch.slice(patch.indexOf("--- "));
 }

@@ -111,7 +111,13 @@ export function FixApp({ controller, theme, network }: { controller: FixControll
           {state.hint ?? (state.queued.length > 0 ? `${state.queued.length} message(s) queued for the next turn` : " ")}
         </Text>
         <InputLine text={text} placeholder={placeholder(state)} columns={columns} theme={theme} />
-        <Footer state={state} stepLimit={controller.session.stepLimit} maxModelLen={controller.session.modelInfo.maxModelLen} network={network} theme={theme} />
+        <Footer
+          state={state}
+          stepLimit={controller.session.stepLimit}
+          maxModelLen={controller.session.modelInfo.maxModelLen}
+          network={network}
+          theme={theme}
+        />
       </Box>
     </>
   );

@@ -15,7 +15,12 @@ export interface SessionPort {
   /** The model's settings, for /model and the footer. */
   readonly modelInfo: { baseURL: string; model: string | null; maxModelLen: number | null; settings: Record<string, unknown> };
   readonly stepLimit: number;
-  run(input: { hooks?: AgentHooks; signal?: AbortSignal; onStep?: (step: TrajectoryStep) => void; fresh?: boolean }): Promise<EpisodeOutcome>;
+  run(input: {
+    hooks?: AgentHooks;
+    signal?: AbortSignal;
+    onStep?: (step: TrajectoryStep) => void;
+    fresh?: boolean;
+  }): Promise<EpisodeOutcome>;
   newTask(task: string): Promise<void>;
   patch(): Promise<string>;
   applyToHost(patch?: string): Promise<ApplyResult>;
@@ -149,7 +154,11 @@ export class FixController {
     const earlier = session.conversation;
     if (earlier) {
       for (const step of earlier.steps) this.addStepTotals(step);
-      this.push({ kind: "note", text: `resumed session ${session.record.session_id}: ${earlier.steps.length} earlier steps (last: ${earlier.exit_status ?? "open"})`, tone: "info" });
+      this.push({
+        kind: "note",
+        text: `resumed session ${session.record.session_id}: ${earlier.steps.length} earlier steps (last: ${earlier.exit_status ?? "open"})`,
+        tone: "info",
+      });
       for (const step of earlier.steps) this.push({ kind: "step", step, diff: null });
       this.push({ kind: "note", text: "type a message to continue the conversation", tone: "info" });
     }
@@ -213,7 +222,13 @@ export class FixController {
       waitForUser: () =>
         new Promise<void>((resolve) => {
           this.userWait = resolve;
-          this.set({ phase: "waiting", running: null, approval: null, streaming: "", hint: "stopped: type a message (or just Enter) to go on" });
+          this.set({
+            phase: "waiting",
+            running: null,
+            approval: null,
+            streaming: "",
+            hint: "stopped: type a message (or just Enter) to go on",
+          });
         }),
       onDelta: (delta) => this.onDelta(delta.text),
       onAction: (action) => this.set({ phase: "running", running: { tool: action.tool, args: action.args, since: Date.now() } }),
@@ -270,7 +285,13 @@ export class FixController {
     let diff: string | null = null;
     const edit = this.beforeEdit;
     this.beforeEdit = null;
-    if (edit && step.action && isEdit(step.action.tool, step.action.args) && step.observation !== null && !/^The user rejected|interrupted by the user/.test(step.observation)) {
+    if (
+      edit &&
+      step.action &&
+      isEdit(step.action.tool, step.action.args) &&
+      step.observation !== null &&
+      !/^The user rejected|interrupted by the user/.test(step.observation)
+    ) {
       const after = await this.session.readFile(edit.path).catch(() => null);
       diff = fileDiff(this.relative(edit.path), edit.before, after) || null;
       if (diff) this.undoStack.push(edit);
@@ -355,7 +376,11 @@ export class FixController {
   answer(approved: boolean): void {
     if (!this.state.approval || this.state.approval.askingFeedback) return;
     if (approved) this.approvalAnswer?.({ approved: true });
-    else this.set({ approval: { ...this.state.approval, askingFeedback: true }, hint: "rejected: type feedback for the model (or just Enter)" });
+    else
+      this.set({
+        approval: { ...this.state.approval, askingFeedback: true },
+        hint: "rejected: type feedback for the model (or just Enter)",
+      });
   }
 
   /** Esc: close the pager, or stop what runs now. */
@@ -399,7 +424,14 @@ export class FixController {
   openStep(n?: number): void {
     const pending = this.state.approval;
     if (n === undefined && pending?.diff) {
-      this.set({ pager: { title: `the edit step ${pending.step} wants to make`, lines: pending.diff.replace(/\n$/, "").split("\n"), top: 0, diff: true } });
+      this.set({
+        pager: {
+          title: `the edit step ${pending.step} wants to make`,
+          lines: pending.diff.replace(/\n$/, "").split("\n"),
+          top: 0,
+          diff: true,
+        },
+      });
       return;
     }
     const steps = this.state.entries.filter((e): e is Extract<Entry, { kind: "step" }> => e.kind === "step");
@@ -435,7 +467,10 @@ export class FixController {
         }
         case "apply": {
           const result = await this.session.applyToHost();
-          this.note(result.applied ? `applied to ${this.session.record.repo_path}: ${result.files.join(", ")}` : result.reason, result.applied ? "good" : "bad");
+          this.note(
+            result.applied ? `applied to ${this.session.record.repo_path}: ${result.files.join(", ")}` : result.reason,
+            result.applied ? "good" : "bad",
+          );
           return;
         }
         case "save": {
@@ -449,20 +484,28 @@ export class FixController {
           return await this.undo();
         case "mode": {
           if (!arg) return this.note(`approval mode: ${this.state.mode} (suggest, auto-edit, full-auto)`);
-          if (!["suggest", "auto-edit", "full-auto"].includes(arg)) return this.note(`/mode: expected suggest, auto-edit or full-auto, got "${arg}"`, "bad");
+          if (!["suggest", "auto-edit", "full-auto"].includes(arg))
+            return this.note(`/mode: expected suggest, auto-edit or full-auto, got "${arg}"`, "bad");
           this.setMode(arg as ApprovalMode);
           return;
         }
         case "model": {
           const info = this.session.modelInfo;
-          this.note(`model ${info.model ?? "(first served)"} at ${info.baseURL} · max_model_len ${info.maxModelLen ?? "?"} · ${Object.entries(info.settings).map(([k, v]) => `${k} ${v}`).join(" · ")}`);
+          this.note(
+            `model ${info.model ?? "(first served)"} at ${info.baseURL} · max_model_len ${info.maxModelLen ?? "?"} · ${Object.entries(
+              info.settings,
+            )
+              .map(([k, v]) => `${k} ${v}`)
+              .join(" · ")}`,
+          );
           return;
         }
         case "show":
           this.openStep(arg ? Number(arg) : undefined);
           return;
         case "clear":
-          if (!["idle", "finished"].includes(this.state.phase)) return this.note("/clear: stop the agent first (Esc), or wait until it finishes", "bad");
+          if (!["idle", "finished"].includes(this.state.phase))
+            return this.note("/clear: stop the agent first (Esc), or wait until it finishes", "bad");
           this.newTaskNext = true;
           this.note("── new task in the same container: describe it and press Enter ──");
           return;
@@ -483,7 +526,11 @@ export class FixController {
     if (!last) return this.note("/undo: no edit of the agent's to revert", "bad");
     const now = await this.session.readFile(last.path);
     await this.session.restoreFile(last.path, last.before);
-    this.push({ kind: "diff", title: `reverted the last edit of ${last.path}`, diff: fileDiff(this.relative(last.path), now, last.before) });
+    this.push({
+      kind: "diff",
+      title: `reverted the last edit of ${last.path}`,
+      diff: fileDiff(this.relative(last.path), now, last.before),
+    });
     // The model must know, or it would believe its edit is still there.
     this.set({ queued: [...this.state.queued, `I reverted your last edit to ${last.path}; it is back to what it was before that edit.`] });
   }

@@ -97,7 +97,12 @@ export class FixSession {
       baseURL: config.baseURL,
       model: config.model ?? this.discoveredModel,
       maxModelLen: config.maxModelLen ?? this.maxModelLen,
-      settings: { temperature: config.sampling.temperature, top_p: config.sampling.topP, max_tokens: config.sampling.maxTokens, stream: config.stream },
+      settings: {
+        temperature: config.sampling.temperature,
+        top_p: config.sampling.topP,
+        max_tokens: config.sampling.maxTokens,
+        stream: config.stream,
+      },
     };
   }
 
@@ -125,12 +130,19 @@ export class FixSession {
    * Runs the agent until it submits, stops or reaches a limit: a new conversation on the
    * session's task, or the saved one continued (the user's follow-up arrives through the hooks).
    */
-  async run(input: { hooks?: AgentHooks; signal?: AbortSignal; onStep?: (step: TrajectoryStep) => void; fresh?: boolean } = {}): Promise<EpisodeOutcome> {
+  async run(
+    input: { hooks?: AgentHooks; signal?: AbortSignal; onStep?: (step: TrajectoryStep) => void; fresh?: boolean } = {},
+  ): Promise<EpisodeOutcome> {
     if (this.running) throw new Error("the agent is already running");
     this.running = true;
     try {
       const outcome = await runAgent({
-        task: { id: this.record.instance_id, problemStatement: this.record.task, repoRoot: this.record.workdir, startCommit: this.startCommit },
+        task: {
+          id: this.record.instance_id,
+          problemStatement: this.record.task,
+          repoRoot: this.record.workdir,
+          startCommit: this.startCommit,
+        },
         sandbox: this.sandbox,
         shell: this.shell,
         tools: this.tools,
@@ -214,7 +226,9 @@ export class FixSession {
 
   /** The file's content in the container, or null when it does not exist. */
   async readFile(path: string): Promise<string | null> {
-    const result = await this.sandbox.exec(`if [ -f ${shellQuote(path)} ]; then cat -- ${shellQuote(path)}; else exit 3; fi`, { timeoutMs: 30_000 });
+    const result = await this.sandbox.exec(`if [ -f ${shellQuote(path)} ]; then cat -- ${shellQuote(path)}; else exit 3; fi`, {
+      timeoutMs: 30_000,
+    });
     return result.exitCode === 0 ? result.output : null;
   }
 
@@ -248,7 +262,9 @@ async function bringRepository(sandbox: Sandbox, record: SessionRecord, log: (li
   const tarPath = "/tmp/.bottega-repo.tar";
   await sandbox.writeFile(tarPath, archive, 0o600);
   const workdir = shellQuote(record.workdir);
-  const unpack = await sandbox.exec(`mkdir -p ${workdir} && tar --no-same-owner -xf ${tarPath} -C ${workdir} && rm -f ${tarPath}`, { timeoutMs: 600_000 });
+  const unpack = await sandbox.exec(`mkdir -p ${workdir} && tar --no-same-owner -xf ${tarPath} -C ${workdir} && rm -f ${tarPath}`, {
+    timeoutMs: 600_000,
+  });
   if (unpack.exitCode !== 0) throw new Error(`unpacking the repository in the container failed: ${unpack.output.trim()}`);
   const git = (command: string) => sandbox.exec(`${GIT_ID} ${command}`, { cwd: record.workdir, timeoutMs: 600_000 });
 
@@ -258,10 +274,14 @@ async function bringRepository(sandbox: Sandbox, record: SessionRecord, log: (li
     record.host_head = head.exitCode === 0 ? head.output.trim() : null;
   } else {
     const reset = await git(`reset -q --hard ${record.host_head} && ${GIT_ID} clean -fdq`);
-    if (reset.exitCode !== 0) throw new Error(`${repo} no longer has commit ${record.host_head}, where the session started: ${reset.output.trim()}`);
-    if (record.start_patch) await applyInContainer(sandbox, record.workdir, record.start_patch, "the host's uncommitted changes at the session's start");
+    if (reset.exitCode !== 0)
+      throw new Error(`${repo} no longer has commit ${record.host_head}, where the session started: ${reset.output.trim()}`);
+    if (record.start_patch)
+      await applyInContainer(sandbox, record.workdir, record.start_patch, "the host's uncommitted changes at the session's start");
   }
-  const commit = await git(`add -A && ${GIT_ID} commit -q --allow-empty --no-verify -m "bottega fix: starting point" && git rev-parse HEAD`);
+  const commit = await git(
+    `add -A && ${GIT_ID} commit -q --allow-empty --no-verify -m "bottega fix: starting point" && git rev-parse HEAD`,
+  );
   if (commit.exitCode !== 0) throw new Error(`recording the starting point in the container failed: ${commit.output.trim()}`);
   const startCommit = commit.output.trim().split("\n").pop()!;
   if (record.start_patch === null) {
@@ -289,7 +309,10 @@ async function applyInContainer(sandbox: Sandbox, workdir: string, patch: string
 /** Touched files whose host content differs from the session's starting point. */
 async function changedOnHost(sandbox: Sandbox, workdir: string, startCommit: string, repo: string, files: string[]): Promise<string[]> {
   const atStart = new Map<string, string>();
-  const tree = await sandbox.exec(`git ls-tree -z ${startCommit} -- ${files.map(shellQuote).join(" ")}`, { cwd: workdir, timeoutMs: 60_000 });
+  const tree = await sandbox.exec(`git ls-tree -z ${startCommit} -- ${files.map(shellQuote).join(" ")}`, {
+    cwd: workdir,
+    timeoutMs: 60_000,
+  });
   for (const entry of tree.output.split("\0").filter(Boolean)) {
     const [meta, path] = entry.split("\t");
     atStart.set(path!, meta!.split(" ")[2]!);

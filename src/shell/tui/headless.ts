@@ -48,7 +48,13 @@ export async function runHeadless(session: FixSession, trajectoryPath: string, o
   const { format } = options;
   const emit = (event: Record<string, unknown>) => options.out(JSON.stringify(event) + "\n");
   if (format === "stream-json") {
-    emit({ type: "session_started", session_id: session.record.session_id, image: session.record.image, workdir: session.record.workdir, network: session.record.network });
+    emit({
+      type: "session_started",
+      session_id: session.record.session_id,
+      image: session.record.image,
+      workdir: session.record.workdir,
+      network: session.record.network,
+    });
   }
   const onStep = (step: TrajectoryStep) => {
     if (format === "stream-json") {
@@ -63,11 +69,15 @@ export async function runHeadless(session: FixSession, trajectoryPath: string, o
         completion_tokens: step.usage?.completion_tokens ?? null,
       });
     } else if (format === "text") {
-      options.err(`step ${step.step}  ${step.action ? actionSummary(step.action.tool, step.action.args) : `format error: ${step.format_error?.code}`}\n`);
+      options.err(
+        `step ${step.step}  ${step.action ? actionSummary(step.action.tool, step.action.args) : `format error: ${step.format_error?.code}`}\n`,
+      );
     }
   };
 
-  const interrupt = abortOnSignals(() => options.err("\ninterrupted: stopping the agent and removing the container (Ctrl-C again to exit now)\n"));
+  const interrupt = abortOnSignals(() =>
+    options.err("\ninterrupted: stopping the agent and removing the container (Ctrl-C again to exit now)\n"),
+  );
   let outcome: EpisodeOutcome;
   try {
     outcome = await session.run({ signal: interrupt.signal, onStep });
@@ -90,7 +100,10 @@ export async function runHeadless(session: FixSession, trajectoryPath: string, o
     grade = await options.grade(outcome.patch);
   }
   const usage = outcome.trajectory.steps.reduce(
-    (sum, step) => ({ prompt: sum.prompt + (step.usage?.prompt_tokens ?? 0), completion: sum.completion + (step.usage?.completion_tokens ?? 0) }),
+    (sum, step) => ({
+      prompt: sum.prompt + (step.usage?.prompt_tokens ?? 0),
+      completion: sum.completion + (step.usage?.completion_tokens ?? 0),
+    }),
     { prompt: 0, completion: 0 },
   );
   const result: HeadlessResult = {
@@ -118,7 +131,10 @@ export async function runHeadless(session: FixSession, trajectoryPath: string, o
       [
         `${outcome.exitStatus}: ${outcome.exitMessage ?? ""} (${result.steps} steps, ${(result.elapsed_ms / 1000).toFixed(1)} s)`,
         applyMessage,
-        grade && (grade.resolved === null ? `not graded: ${grade.error}` : `graded: ${grade.resolved ? "resolved" : "not resolved"} (logs in ${grade.log_dir})`),
+        grade &&
+          (grade.resolved === null
+            ? `not graded: ${grade.error}`
+            : `graded: ${grade.resolved ? "resolved" : "not resolved"} (logs in ${grade.log_dir})`),
         `session ${result.session_id} saved; ${options.exportHint}`,
       ]
         .filter(Boolean)

@@ -54,7 +54,9 @@ export async function repoArchive(root: string): Promise<Buffer> {
     tar.stdout.on("data", (d: Buffer) => chunks.push(d));
     tar.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
     tar.on("error", reject);
-    tar.on("close", (code) => (code === 0 ? resolve(Buffer.concat(chunks)) : reject(new Error(`archiving ${root} failed: ${stderr.trim()}`))));
+    tar.on("close", (code) =>
+      code === 0 ? resolve(Buffer.concat(chunks)) : reject(new Error(`archiving ${root} failed: ${stderr.trim()}`)),
+    );
     tar.stdin.end([".git", ...files].join("\0") + "\0");
   });
 }

@@ -11,7 +11,19 @@ import type { Theme } from "./theme.ts";
  * What is happening now, above the input line: the pager, an approval, or the model's reply as
  * it streams and the command running. At most `rows` rows, whatever the content.
  */
-export function LiveView({ state, rows, columns, theme, now = Date.now }: { state: ViewState; rows: number; columns: number; theme: Theme; now?: () => number }) {
+export function LiveView({
+  state,
+  rows,
+  columns,
+  theme,
+  now = Date.now,
+}: {
+  state: ViewState;
+  rows: number;
+  columns: number;
+  theme: Theme;
+  now?: () => number;
+}) {
   if (rows <= 0) return null;
   if (state.pager) return <PagerView pager={state.pager} rows={rows} theme={theme} />;
   if (state.approval) return <ApprovalBox approval={state.approval} rows={rows} columns={columns} theme={theme} />;

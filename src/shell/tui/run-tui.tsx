@@ -10,11 +10,16 @@ export async function runTui(session: FixSession, options: { approval: ApprovalM
   await session.discoverModel();
   const controller = new FixController(session, options.approval, { exportHint: options.exportHint });
   // Ctrl-C is a key here (first stops, second quits); the terminal's SIGINT would skip cleanup.
-  const app = render(<FixApp controller={controller} theme={themeFor()} network={session.record.network} />, { exitOnCtrlC: false, patchConsole: false });
+  const app = render(<FixApp controller={controller} theme={themeFor()} network={session.record.network} />, {
+    exitOnCtrlC: false,
+    patchConsole: false,
+  });
   controller.start();
   const code = await controller.done;
   app.unmount();
   await app.waitUntilExit().catch(() => undefined);
-  process.stderr.write(`session ${session.record.session_id} saved (bottega fix --resume ${session.record.session_id}); ${options.exportHint}\n`);
+  process.stderr.write(
+    `session ${session.record.session_id} saved (bottega fix --resume ${session.record.session_id}); ${options.exportHint}\n`,
+  );
   return code;
 }

@@ -56,7 +56,13 @@ export async function bridgeExec(container: Docker.Container, request: ExecReque
     });
     stream = (await exec.start({ hijack: true, stdin: request.stdin, Tty: request.tty } as Docker.ExecStartOptions)) as unknown as Duplex;
   } catch (error) {
-    const status = { metadata: {}, status: "Failure", message: `error executing command: ${(error as Error).message}`, reason: "InternalError", code: 500 };
+    const status = {
+      metadata: {},
+      status: "Failure",
+      message: `error executing command: ${(error as Error).message}`,
+      reason: "InternalError",
+      code: 500,
+    };
     socket.send(Buffer.concat([Buffer.from([CHANNEL.status]), Buffer.from(JSON.stringify(status))]));
     socket.close(1000);
     return;

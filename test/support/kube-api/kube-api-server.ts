@@ -40,7 +40,17 @@ export function statusBody(code: number, reason: string, message: string, detail
   return { kind: "Status", apiVersion: "v1", metadata: {}, status: "Failure", message, reason, ...(details ? { details } : {}), code };
 }
 
-const REASONS: Record<number, string> = { 400: "BadRequest", 401: "Unauthorized", 404: "NotFound", 405: "MethodNotAllowed", 409: "AlreadyExists", 422: "Invalid", 429: "TooManyRequests", 500: "InternalError", 503: "ServiceUnavailable" };
+const REASONS: Record<number, string> = {
+  400: "BadRequest",
+  401: "Unauthorized",
+  404: "NotFound",
+  405: "MethodNotAllowed",
+  409: "AlreadyExists",
+  422: "Invalid",
+  429: "TooManyRequests",
+  500: "InternalError",
+  503: "ServiceUnavailable",
+};
 
 function sendJson(response: ServerResponse, code: number, body: unknown, headers: Record<string, string> = {}): void {
   const text = JSON.stringify(body);
@@ -48,17 +58,41 @@ function sendJson(response: ServerResponse, code: number, body: unknown, headers
   response.end(text);
 }
 
-function sendStatus(response: ServerResponse, code: number, message: string, details?: Record<string, unknown>, headers?: Record<string, string>): void {
+function sendStatus(
+  response: ServerResponse,
+  code: number,
+  message: string,
+  details?: Record<string, unknown>,
+  headers?: Record<string, string>,
+): void {
   sendJson(response, code, statusBody(code, REASONS[code] ?? "Unknown", message, details), headers);
 }
 
 /** A self-signed certificate for 127.0.0.1, made with openssl for this server only. */
 function makeCertificate(dir: string): { key: Buffer; cert: Buffer } {
-  execFileSync("openssl", [
-    "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-days", "2",
-    "-subj", "/CN=bottega-test-kube-api", "-addext", "subjectAltName=IP:127.0.0.1",
-    "-keyout", join(dir, "key.pem"), "-out", join(dir, "cert.pem"),
-  ], { stdio: "ignore" });
+  execFileSync(
+    "openssl",
+    [
+      "req",
+      "-x509",
+      "-newkey",
+      "ec",
+      "-pkeyopt",
+      "ec_paramgen_curve:prime256v1",
+      "-nodes",
+      "-days",
+      "2",
+      "-subj",
+      "/CN=bottega-test-kube-api",
+      "-addext",
+      "subjectAltName=IP:127.0.0.1",
+      "-keyout",
+      join(dir, "key.pem"),
+      "-out",
+      join(dir, "cert.pem"),
+    ],
+    { stdio: "ignore" },
+  );
   return { key: readFileSync(join(dir, "key.pem")), cert: readFileSync(join(dir, "cert.pem")) };
 }
 
@@ -117,7 +151,12 @@ export async function startKubeApiServer(
       const matches = (pod: Pod) => labels(pod.metadata.labels ?? {}) && fields(pod);
       const watch = url.searchParams.get("watch");
       if (watch === "true" || watch === "1") return startWatch(response, ns, matches, url.searchParams);
-      return sendJson(response, 200, { kind: "PodList", apiVersion: "v1", metadata: { resourceVersion: registry.resourceVersion }, items: registry.list(ns, matches) });
+      return sendJson(response, 200, {
+        kind: "PodList",
+        apiVersion: "v1",
+        metadata: { resourceVersion: registry.resourceVersion },
+        items: registry.list(ns, matches),
+      });
     }
     if (!name && request.method === "POST") return createPod(response, ns, body!);
     if (name && request.method === "GET") {
@@ -145,24 +184,40 @@ export async function startKubeApiServer(
     } catch (error) {
       return sendStatus(response, 400, `the body of the request was in an unknown format: ${(error as Error).message}`);
     }
-    if (pod?.kind !== "Pod" || pod.apiVersion !== "v1") return sendStatus(response, 400, `the API version in the data (${pod?.apiVersion}) does not match the expected API version (v1) or kind (${pod?.kind}) is not Pod`);
+    if (pod?.kind !== "Pod" || pod.apiVersion !== "v1")
+      return sendStatus(
+        response,
+        400,
+        `the API version in the data (${pod?.apiVersion}) does not match the expected API version (v1) or kind (${pod?.kind}) is not Pod`,
+      );
     pod.metadata ??= {} as Pod["metadata"];
-    if (!pod.metadata.name && typeof pod.metadata.generateName === "string") pod.metadata.name = `${pod.metadata.generateName}${randomBytes(3).toString("hex").slice(0, 5)}`;
+    if (!pod.metadata.name && typeof pod.metadata.generateName === "string")
+      pod.metadata.name = `${pod.metadata.generateName}${randomBytes(3).toString("hex").slice(0, 5)}`;
     const invalid = validatePod(pod);
     if (invalid.length > 0) {
       const message = `Pod "${pod.metadata.name ?? ""}" is invalid: ${invalid.map((cause) => `${cause.field}: ${cause.message}`).join(", ")}`;
-      return sendStatus(response, 422, message, { name: pod.metadata.name, kind: "Pod", causes: invalid.map((cause) => ({ reason: "FieldValueInvalid", ...cause })) });
+      return sendStatus(response, 422, message, {
+        name: pod.metadata.name,
+        kind: "Pod",
+        causes: invalid.map((cause) => ({ reason: "FieldValueInvalid", ...cause })),
+      });
     }
-    if (pod.metadata.namespace && pod.metadata.namespace !== ns) return sendStatus(response, 400, "the namespace of the provided object does not match the namespace sent on the request");
+    if (pod.metadata.namespace && pod.metadata.namespace !== ns)
+      return sendStatus(response, 400, "the namespace of the provided object does not match the namespace sent on the request");
     const fault = createFaults.shift();
-    if (fault === 429) return sendStatus(response, 429, "Too many requests, please try again later.", { retryAfterSeconds: 1 }, { "Retry-After": "1" });
+    if (fault === 429)
+      return sendStatus(response, 429, "Too many requests, please try again later.", { retryAfterSeconds: 1 }, { "Retry-After": "1" });
     if (fault === 500 || fault === 503) return sendStatus(response, fault, "etcdserver: request timed out");
-    if (registry.get(ns, pod.metadata.name)) return sendStatus(response, 409, `pods "${pod.metadata.name}" already exists`, { name: pod.metadata.name, kind: "pods" });
+    if (registry.get(ns, pod.metadata.name))
+      return sendStatus(response, 409, `pods "${pod.metadata.name}" already exists`, { name: pod.metadata.name, kind: "pods" });
     pod.metadata.namespace = ns;
     pod.metadata.uid = randomUUID();
     pod.metadata.creationTimestamp = new Date().toISOString().replace(/\.\d+Z$/, "Z");
     pod.spec.restartPolicy ??= "Always";
-    pod.spec.containers = pod.spec.containers.map((container) => ({ imagePullPolicy: container.image.endsWith(":latest") || !container.image.includes(":") ? "Always" : "IfNotPresent", ...container }));
+    pod.spec.containers = pod.spec.containers.map((container) => ({
+      imagePullPolicy: container.image.endsWith(":latest") || !container.image.includes(":") ? "Always" : "IfNotPresent",
+      ...container,
+    }));
     pod.status = { phase: "Pending" };
     const stored = registry.add(pod);
     runner.run(pod);
@@ -205,7 +260,9 @@ export async function startKubeApiServer(
     requests.push(`${request.method} ${url.pathname}`);
     const refuse = (code: number, message: string) => {
       const text = JSON.stringify(statusBody(code, REASONS[code] ?? "Unknown", message));
-      socket.end(`HTTP/1.1 ${code} ${REASONS[code]}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(text)}\r\n\r\n${text}`);
+      socket.end(
+        `HTTP/1.1 ${code} ${REASONS[code]}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(text)}\r\n\r\n${text}`,
+      );
     };
     if (!authorized(request)) return refuse(401, "Unauthorized");
     const match = POD_PATH.exec(url.pathname);
@@ -214,16 +271,26 @@ export async function startKubeApiServer(
     const pod = registry.get(ns, name);
     if (!pod) return refuse(404, `pods "${name}" not found`);
     const offered = (request.headers["sec-websocket-protocol"] ?? "").split(",").map((p) => p.trim());
-    if (!protocols.some((p) => offered.includes(p))) return refuse(400, `no supported subprotocol in "${offered.join(", ")}": this server speaks ${protocols.join(", ")}`);
+    if (!protocols.some((p) => offered.includes(p)))
+      return refuse(400, `no supported subprotocol in "${offered.join(", ")}": this server speaks ${protocols.join(", ")}`);
     const flag = (key: string) => ["true", "1"].includes(url.searchParams.get(key) ?? "");
-    const exec = { command: url.searchParams.getAll("command"), stdin: flag("stdin"), stdout: flag("stdout"), stderr: flag("stderr"), tty: flag("tty") };
+    const exec = {
+      command: url.searchParams.getAll("command"),
+      stdin: flag("stdin"),
+      stdout: flag("stdout"),
+      stderr: flag("stderr"),
+      tty: flag("tty"),
+    };
     if (exec.command.length === 0) return refuse(400, "you must specify at least one command for the container");
     if (!exec.stdin && !exec.stdout && !exec.stderr) return refuse(400, "you must specify at least 1 of stdin, stdout, stderr");
     const containerName = url.searchParams.get("container") ?? pod.spec.containers[0]!.name;
-    if (!pod.spec.containers.some((c) => c.name === containerName)) return refuse(400, `container ${containerName} is not valid for pod ${name}`);
+    if (!pod.spec.containers.some((c) => c.name === containerName))
+      return refuse(400, `container ${containerName} is not valid for pod ${name}`);
     const container = runner.container(ns, name);
-    if (pod.status.phase === "Succeeded" || pod.status.phase === "Failed") return refuse(400, `cannot exec into a container in a completed pod; current phase is ${pod.status.phase}`);
-    if (!container || pod.status.phase !== "Running") return refuse(400, `unable to upgrade connection: container not found ("${containerName}")`);
+    if (pod.status.phase === "Succeeded" || pod.status.phase === "Failed")
+      return refuse(400, `cannot exec into a container in a completed pod; current phase is ${pod.status.phase}`);
+    if (!container || pod.status.phase !== "Running")
+      return refuse(400, `unable to upgrade connection: container not found ("${containerName}")`);
     wss.handleUpgrade(request, socket, head, (ws) => void bridgeExec(container, exec, ws).catch(() => ws.terminate()));
   });
 
@@ -235,7 +302,12 @@ export async function startKubeApiServer(
     stringify({
       apiVersion: "v1",
       kind: "Config",
-      clusters: [{ name: "bottega-test", cluster: { server: url, "certificate-authority-data": readFileSync(join(dir, "cert.pem")).toString("base64") } }],
+      clusters: [
+        {
+          name: "bottega-test",
+          cluster: { server: url, "certificate-authority-data": readFileSync(join(dir, "cert.pem")).toString("base64") },
+        },
+      ],
       users: [{ name: "bottega-test", user: { token } }],
       contexts: [{ name: "bottega-test", context: { cluster: "bottega-test", user: "bottega-test", namespace } }],
       "current-context": "bottega-test",

@@ -33,11 +33,17 @@ export function parseLabelSelector(text: string | undefined): LabelSelector {
 }
 
 /** `metadata.name=x` / `metadata.namespace=x` / `status.phase=x` (with != too), the pod fields a selector may use. */
-export function parseFieldSelector(text: string | undefined): (pod: { metadata: { name: string; namespace: string }; status: { phase: string } }) => boolean {
+export function parseFieldSelector(
+  text: string | undefined,
+): (pod: { metadata: { name: string; namespace: string }; status: { phase: string } }) => boolean {
   const checks: Array<(pod: { metadata: { name: string; namespace: string }; status: { phase: string } }) => boolean> = [];
-  for (const part of (text ?? "").split(",").map((p) => p.trim()).filter(Boolean)) {
+  for (const part of (text ?? "")
+    .split(",")
+    .map((p) => p.trim())
+    .filter(Boolean)) {
     const match = /^(metadata\.name|metadata\.namespace|status\.phase)\s*(==|=|!=)\s*(.*)$/.exec(part);
-    if (!match) throw new SelectorError(`"${part}" is not a known field selector: only "metadata.name", "metadata.namespace", "status.phase"`);
+    if (!match)
+      throw new SelectorError(`"${part}" is not a known field selector: only "metadata.name", "metadata.namespace", "status.phase"`);
     const [, field, op, value] = match as unknown as [string, string, string, string];
     const read = (pod: { metadata: { name: string; namespace: string }; status: { phase: string } }) =>
       field === "metadata.name" ? pod.metadata.name : field === "metadata.namespace" ? pod.metadata.namespace : pod.status.phase;

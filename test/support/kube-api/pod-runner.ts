@@ -93,9 +93,15 @@ export class PodRunner {
     if (!present) {
       // This node has no registry to pull from: the kubelet's pull fails, then backs off.
       const reason = `failed to pull and unpack image "${spec.image}": failed to resolve reference "${spec.image}": not found`;
-      this.setStatus(pod, (status) => (status.containerStatuses = [waiting("ErrImagePull", `rpc error: code = NotFound desc = ${reason}`)]));
+      this.setStatus(
+        pod,
+        (status) => (status.containerStatuses = [waiting("ErrImagePull", `rpc error: code = NotFound desc = ${reason}`)]),
+      );
       this.later(PULL_BACKOFF_MS, () =>
-        this.setStatus(pod, (status) => (status.containerStatuses = [waiting("ImagePullBackOff", `Back-off pulling image "${spec.image}"`)])),
+        this.setStatus(
+          pod,
+          (status) => (status.containerStatuses = [waiting("ImagePullBackOff", `Back-off pulling image "${spec.image}"`)]),
+        ),
       );
       return;
     }
@@ -132,7 +138,16 @@ export class PodRunner {
         { type: "Ready", status: "True", lastTransitionTime: started },
       ];
       status.containerStatuses = [
-        { name: spec.name, image: spec.image, imageID: "", ready: true, started: true, restartCount: 0, containerID: `docker://${container.id}`, state: { running: { startedAt: started } } },
+        {
+          name: spec.name,
+          image: spec.image,
+          imageID: "",
+          ready: true,
+          started: true,
+          restartCount: 0,
+          containerID: `docker://${container.id}`,
+          state: { running: { startedAt: started } },
+        },
       ];
     });
     let deadlineExceeded = false;
@@ -152,11 +167,28 @@ export class PodRunner {
         status.reason = "DeadlineExceeded";
         status.message = `Pod was active on the node longer than the specified deadline`;
       }
-      status.conditions = status.conditions?.map((c) => (c.type === "Ready" || c.type === "ContainersReady" ? { ...c, status: "False", reason: "PodCompleted", lastTransitionTime: finished } : c));
+      status.conditions = status.conditions?.map((c) =>
+        c.type === "Ready" || c.type === "ContainersReady"
+          ? { ...c, status: "False", reason: "PodCompleted", lastTransitionTime: finished }
+          : c,
+      );
       status.containerStatuses = [
         {
-          name: spec.name, image: spec.image, imageID: "", ready: false, started: false, restartCount: 0, containerID: `docker://${container.id}`,
-          state: { terminated: { exitCode: StatusCode, reason: StatusCode === 0 ? "Completed" : "Error", startedAt: started, finishedAt: finished } },
+          name: spec.name,
+          image: spec.image,
+          imageID: "",
+          ready: false,
+          started: false,
+          restartCount: 0,
+          containerID: `docker://${container.id}`,
+          state: {
+            terminated: {
+              exitCode: StatusCode,
+              reason: StatusCode === 0 ? "Completed" : "Error",
+              startedAt: started,
+              finishedAt: finished,
+            },
+          },
         },
       ];
     });

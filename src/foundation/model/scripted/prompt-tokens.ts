@@ -6,9 +6,7 @@
 export function messageText(content: unknown): string {
   if (typeof content === "string") return content;
   if (Array.isArray(content)) {
-    return content
-      .map((part) => (typeof part === "object" && part !== null && "text" in part ? String(part.text) : ""))
-      .join("");
+    return content.map((part) => (typeof part === "object" && part !== null && "text" in part ? String(part.text) : "")).join("");
   }
   return "";
 }

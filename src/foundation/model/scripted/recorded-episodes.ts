@@ -46,7 +46,9 @@ const BLOCK_PARAMETERS = new Set(["old_str", "new_str", "file_text"]);
 export function xmlAction(action: Action): string {
   const parameters = Object.entries(action.call.arguments).map(([key, value]) => {
     const text = typeof value === "string" ? value : JSON.stringify(value).replaceAll(",", ", ");
-    return BLOCK_PARAMETERS.has(key) ? `<parameter=${key}>\n${text}\n${text.endsWith("\n") ? "\n" : ""}</parameter>` : `<parameter=${key}>${text}</parameter>`;
+    return BLOCK_PARAMETERS.has(key)
+      ? `<parameter=${key}>\n${text}\n${text.endsWith("\n") ? "\n" : ""}</parameter>`
+      : `<parameter=${key}>${text}</parameter>`;
   });
   return [`<function=${action.call.name}>`, ...parameters, "</function>"].join("\n");
 }
@@ -84,7 +86,8 @@ export function loadRecordedEpisodes(dir: string): RecordedEpisode[] {
     .sort()
     .map((name) => {
       const parsed = RecordedEpisode.safeParse(JSON.parse(readFileSync(join(dir, name), "utf8")));
-      if (!parsed.success) throw new Error(`${join(dir, name)}: ${parsed.error.issues[0]!.path.join(".")}: ${parsed.error.issues[0]!.message}`);
+      if (!parsed.success)
+        throw new Error(`${join(dir, name)}: ${parsed.error.issues[0]!.path.join(".")}: ${parsed.error.issues[0]!.message}`);
       return parsed.data;
     });
 }

@@ -1,11 +1,5 @@
 import { z } from "zod";
-import {
-  type ContextWording,
-  type ErrorShape,
-  notFoundBody,
-  rateLimitBody,
-  serverErrorBody,
-} from "./error-bodies.ts";
+import { type ContextWording, type ErrorShape, notFoundBody, rateLimitBody, serverErrorBody } from "./error-bodies.ts";
 
 /** A chat-completions request as the fake server parses it; unknown fields are kept. */
 export const ChatRequest = z.looseObject({

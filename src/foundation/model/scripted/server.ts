@@ -1,13 +1,7 @@
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { setTimeout as delay } from "node:timers/promises";
-import {
-  badRequestBody,
-  contextLengthBody,
-  type ContextWording,
-  type ErrorShape,
-  serverErrorBody,
-} from "./error-bodies.ts";
+import { badRequestBody, contextLengthBody, type ContextWording, type ErrorShape, serverErrorBody } from "./error-bodies.ts";
 import { commonPrefixTokens, countTokens, messageText, renderPrompt } from "./prompt-tokens.ts";
 import { ChatRequest, type Conversation, type ReplyTurn, type StallTurn, type Turn } from "./script.ts";
 
@@ -108,8 +102,7 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions): Promise<FakeO
     const content = turn.content ?? null;
     const finishReason = turn.finishReason ?? (calls.length > 0 ? "tool_calls" : "stop");
     const generated = countTokens((content ?? "") + calls.map((call) => call.function.arguments).join(""));
-    const completionTokens =
-      finishReason === "length" && request.max_tokens !== undefined ? request.max_tokens : Math.max(1, generated);
+    const completionTokens = finishReason === "length" && request.max_tokens !== undefined ? request.max_tokens : Math.max(1, generated);
     const usage = {
       prompt_tokens: at.promptTokens,
       completion_tokens: completionTokens,
@@ -144,8 +137,7 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions): Promise<FakeO
     res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache" });
     const chunk = (choices: Json[], extra: Json = {}) =>
       res.write(`data: ${JSON.stringify({ id, object: "chat.completion.chunk", created, model, choices, ...extra })}\n\n`);
-    const delta = (value: Json, finish: string | null = null) =>
-      chunk([{ index: 0, delta: value, logprobs: null, finish_reason: finish }]);
+    const delta = (value: Json, finish: string | null = null) => chunk([{ index: 0, delta: value, logprobs: null, finish_reason: finish }]);
     delta({ role: "assistant", content: "" });
     for (const piece of splitChars(content ?? "", chunkChars)) delta({ content: piece });
     calls.forEach((call, index) => {
@@ -278,8 +270,7 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions): Promise<FakeO
     url: `${origin}/v1`,
     origin,
     requests,
-    chatRequests: (conversation) =>
-      requests.filter((r) => r.path === "/v1/chat/completions" && r.conversation === conversation),
+    chatRequests: (conversation) => requests.filter((r) => r.path === "/v1/chat/completions" && r.conversation === conversation),
     close: async () => {
       for (const timer of timers) clearTimeout(timer);
       timers.clear();

@@ -84,19 +84,25 @@ async function buildWithDebootstrap(docker: Docker, log: (line: string) => void,
   log(`debootstrap from ${mirror} (${from})`);
   const rootfs = await mkdtemp(join(tmpdir(), "bottega-rootfs-"));
   try {
+    await run("debootstrap", ["--variant=minbase", `--include=${DEBIAN_PACKAGES.join(",")}`, "bookworm", rootfs, mirror], log);
     await run(
-      "debootstrap",
-      ["--variant=minbase", `--include=${DEBIAN_PACKAGES.join(",")}`, "bookworm", rootfs, mirror],
+      "sh",
+      [
+        "-c",
+        `rm -rf "${rootfs}"/var/cache/apt/archives/*.deb "${rootfs}"/var/lib/apt/lists/* "${rootfs}"/usr/share/doc/* "${rootfs}"/usr/share/man/* "${rootfs}"/usr/share/locale/*`,
+      ],
       log,
     );
-    await run("sh", ["-c", `rm -rf "${rootfs}"/var/cache/apt/archives/*.deb "${rootfs}"/var/lib/apt/lists/* "${rootfs}"/usr/share/doc/* "${rootfs}"/usr/share/man/* "${rootfs}"/usr/share/locale/*`], log);
     const tar = spawn("tar", ["-C", rootfs, "-c", "."], { stdio: ["ignore", "pipe", "inherit"] });
     const [repo, tag] = BASE_IMAGE.split(":");
-    const stream = await docker.importImage(tar.stdout as Readable as unknown as string, {
-      repo,
-      tag,
-      changes: ["ENV PYTHONDONTWRITEBYTECODE=1", "ENV LANG=C.UTF-8", 'CMD ["/bin/bash"]'],
-    } as object);
+    const stream = await docker.importImage(
+      tar.stdout as Readable as unknown as string,
+      {
+        repo,
+        tag,
+        changes: ["ENV PYTHONDONTWRITEBYTECODE=1", "ENV LANG=C.UTF-8", 'CMD ["/bin/bash"]'],
+      } as object,
+    );
     await new Promise<void>((resolve, reject) =>
       docker.modem.followProgress(stream, (error: Error | null) => (error ? reject(error) : resolve())),
     );

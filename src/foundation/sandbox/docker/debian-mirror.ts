@@ -9,7 +9,8 @@ export const FALLBACK_MIRROR = "http://deb.debian.org/debian";
  * `.sources` stanzas (`URIs:` + `Suites:`) and one-line `deb URI SUITE …` entries.
  */
 export function mirrorFromSources(text: string): string | undefined {
-  const isMain = (uri: string, suites: string) => !/security/.test(uri) && !/-(security|updates|backports)\b/.test(suites.split(/\s+/)[0] ?? "");
+  const isMain = (uri: string, suites: string) =>
+    !/security/.test(uri) && !/-(security|updates|backports)\b/.test(suites.split(/\s+/)[0] ?? "");
   for (const stanza of text.split(/\n\s*\n/)) {
     const uris = /^URIs:\s*(\S+)/im.exec(stanza)?.[1];
     const suites = /^Suites:\s*(.+)$/im.exec(stanza)?.[1] ?? "";

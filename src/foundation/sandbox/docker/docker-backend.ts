@@ -2,7 +2,15 @@ import type Docker from "dockerode";
 import { engineError } from "../errors.ts";
 import { LABELS } from "../owner.ts";
 import type { Sandbox } from "../sandbox.ts";
-import type { ImageLayer, ImageWorkshop, PullProgress, SandboxBackend, SandboxBackendConfig, SandboxInfo, SandboxRequest } from "../sandbox-backend.ts";
+import type {
+  ImageLayer,
+  ImageWorkshop,
+  PullProgress,
+  SandboxBackend,
+  SandboxBackendConfig,
+  SandboxInfo,
+  SandboxRequest,
+} from "../sandbox-backend.ts";
 import { packDirectory } from "../tar-file.ts";
 import { ensureBaseImage } from "./base-image.ts";
 import { connectDocker } from "./docker-engine.ts";
@@ -48,23 +56,27 @@ export class DockerBackend implements SandboxBackend {
     if (this.config.runId !== undefined) labels[LABELS.run] = this.config.runId;
     if (request.instanceId !== undefined) labels[LABELS.instance] = request.instanceId;
     const agent = request.role === "agent" ? await this.agentContainment() : undefined;
-    const sandbox = await DockerSandbox.create(this.docker, {
-      image: request.image,
-      name: request.name === undefined ? undefined : containerName(request.name),
-      labels,
-      user: this.config.user,
-      workdir: this.config.workdir,
-      network: agent?.network ?? this.config.network[request.role],
-      env: agent?.env,
-      memoryBytes: agent ? (this.config.memoryBytes ?? this.config.agent.memoryBytes) : this.config.memoryBytes,
-      diskBytes: agent ? this.config.agent.diskBytes : undefined,
-      capDrop: agent ? this.config.agent.capDrop : [],
-      capAdd: agent ? this.config.agent.capAdd : [],
-      noNewPrivileges: agent ? this.config.agent.noNewPrivileges : false,
-      pidsLimit: this.config.pidsLimit,
-      cpus: this.config.cpus,
-      platform: this.config.platform,
-    }, (removed) => this.live.delete(removed));
+    const sandbox = await DockerSandbox.create(
+      this.docker,
+      {
+        image: request.image,
+        name: request.name === undefined ? undefined : containerName(request.name),
+        labels,
+        user: this.config.user,
+        workdir: this.config.workdir,
+        network: agent?.network ?? this.config.network[request.role],
+        env: agent?.env,
+        memoryBytes: agent ? (this.config.memoryBytes ?? this.config.agent.memoryBytes) : this.config.memoryBytes,
+        diskBytes: agent ? this.config.agent.diskBytes : undefined,
+        capDrop: agent ? this.config.agent.capDrop : [],
+        capAdd: agent ? this.config.agent.capAdd : [],
+        noNewPrivileges: agent ? this.config.agent.noNewPrivileges : false,
+        pidsLimit: this.config.pidsLimit,
+        cpus: this.config.cpus,
+        platform: this.config.platform,
+      },
+      (removed) => this.live.delete(removed),
+    );
     this.live.add(sandbox);
     return sandbox;
   }
@@ -125,7 +137,9 @@ export class DockerBackend implements SandboxBackend {
     if (mode === "bridge" && !this.metadataGuarded) {
       this.metadataGuarded = true;
       await blockMetadataAddress().catch((error: Error) =>
-        console.warn(`warning: agent containers on the bridge network may reach 169.254.169.254: iptables failed (${error.message.split("\n")[0]})`),
+        console.warn(
+          `warning: agent containers on the bridge network may reach 169.254.169.254: iptables failed (${error.message.split("\n")[0]})`,
+        ),
       );
     }
     return { network: mode };
@@ -153,7 +167,11 @@ class DockerWorkshop implements ImageWorkshop {
     }
   }
 
-  async commit(sandbox: Sandbox, image: string, options: { workdir?: string; labels?: Record<string, string>; cmd?: string[] } = {}): Promise<void> {
+  async commit(
+    sandbox: Sandbox,
+    image: string,
+    options: { workdir?: string; labels?: Record<string, string>; cmd?: string[] } = {},
+  ): Promise<void> {
     const [repo, tag = "latest"] = splitImageName(image);
     const changes = [
       ...(options.workdir ? [`WORKDIR ${options.workdir}`] : []),

@@ -119,10 +119,13 @@ export class DockerSandbox implements Sandbox {
 
     let killedFromOutside = false;
     const backstop = timeoutSec
-      ? setTimeout(() => {
-          killedFromOutside = true;
-          void this.killGroup(pidFile).finally(() => stream.destroy());
-        }, timeoutSec * 1000 + KILL_GRACE_MS)
+      ? setTimeout(
+          () => {
+            killedFromOutside = true;
+            void this.killGroup(pidFile).finally(() => stream.destroy());
+          },
+          timeoutSec * 1000 + KILL_GRACE_MS,
+        )
       : undefined;
     try {
       await demuxDockerStream(stream, (chunk) => collector.push(chunk));

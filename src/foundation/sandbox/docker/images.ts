@@ -13,7 +13,6 @@ export async function imageExists(docker: Docker, name: string): Promise<boolean
   }
 }
 
-
 /**
  * Pulls an image, reporting progress. A registry that cannot be reached, or an image that does
  * not exist there, is an ImageUnavailableError naming the image and the engine's reason.
@@ -50,7 +49,11 @@ export async function pullImage(
     });
   } catch (error) {
     const reason = (error as { json?: { message?: string }; message?: string }).json?.message ?? (error as Error).message;
-    throw new ImageUnavailableError(`image ${name} is not available locally and could not be pulled: ${reason}`, { image: name }, { cause: error });
+    throw new ImageUnavailableError(
+      `image ${name} is not available locally and could not be pulled: ${reason}`,
+      { image: name },
+      { cause: error },
+    );
   }
 }
 

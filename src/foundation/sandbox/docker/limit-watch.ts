@@ -8,7 +8,8 @@ const DISK_POLL_MS = 2_000;
  * The kernel's count of processes it killed for memory in this container's cgroup (v1 and v2
  * spell it differently); read from inside, so it needs no access to the host's cgroup tree.
  */
-const OOM_KILLS = "cat /sys/fs/cgroup/memory.events /sys/fs/cgroup/memory/memory.oom_control 2>/dev/null | awk '$1 == \"oom_kill\" { n += $2 } END { print n + 0 }'";
+const OOM_KILLS =
+  "cat /sys/fs/cgroup/memory.events /sys/fs/cgroup/memory/memory.oom_control 2>/dev/null | awk '$1 == \"oom_kill\" { n += $2 } END { print n + 0 }'";
 
 /**
  * Stops every process of the container but its init and the keep-alive `tail`, so that what

@@ -23,10 +23,20 @@ export function judgePod(pod: V1Pod): Verdict {
   }
   const waiting = pod.status?.containerStatuses?.[0]?.state?.waiting;
   if (waiting?.reason && IMAGE_PULL_FAILURES.has(waiting.reason)) {
-    return { error: new ImageUnavailableError(`image ${image} could not be pulled on the cluster: ${waiting.reason}${waiting.message ? `: ${waiting.message}` : ""}`, { ...context, reason: waiting.reason }) };
+    return {
+      error: new ImageUnavailableError(
+        `image ${image} could not be pulled on the cluster: ${waiting.reason}${waiting.message ? `: ${waiting.message}` : ""}`,
+        { ...context, reason: waiting.reason },
+      ),
+    };
   }
   if (waiting?.reason && CONFIG_FAILURES.has(waiting.reason)) {
-    return { error: new SandboxError(`pod ${name} cannot start its container: ${waiting.reason}${waiting.message ? `: ${waiting.message}` : ""}`, context) };
+    return {
+      error: new SandboxError(
+        `pod ${name} cannot start its container: ${waiting.reason}${waiting.message ? `: ${waiting.message}` : ""}`,
+        context,
+      ),
+    };
   }
   return undefined;
 }
@@ -65,7 +75,12 @@ export async function awaitPodRunning(kube: KubeConnection, created: V1Pod, time
       else resolve(outcome.pod);
     };
     const timer = setTimeout(
-      () => finish({ error: new SandboxError(`pod ${name} was not running after ${Math.round(timeoutMs / 1000)} s (${pendingReason(latest)})`, { pod: name }) }),
+      () =>
+        finish({
+          error: new SandboxError(`pod ${name} was not running after ${Math.round(timeoutMs / 1000)} s (${pendingReason(latest)})`, {
+            pod: name,
+          }),
+        }),
       timeoutMs,
     );
     const watch = new Watch(kube.config);
@@ -83,7 +98,8 @@ export async function awaitPodRunning(kube: KubeConnection, created: V1Pod, time
             }
             latest = object;
             version = object.metadata?.resourceVersion ?? version;
-            if (type === "DELETED") return finish({ error: new ContainerGoneError(`pod ${name} was deleted while it started`, { pod: name }) });
+            if (type === "DELETED")
+              return finish({ error: new ContainerGoneError(`pod ${name} was deleted while it started`, { pod: name }) });
             const verdict = judgePod(object);
             if (verdict && "error" in verdict) finish({ error: verdict.error });
             else if (verdict) finish({ pod: object });
@@ -93,7 +109,9 @@ export async function awaitPodRunning(kube: KubeConnection, created: V1Pod, time
             if (error && (error as { name?: string }).name !== "AbortError") {
               const status = (error as { statusCode?: number }).statusCode;
               if (status !== undefined && status < 500 && status !== 429 && status !== 410) {
-                return finish({ error: kubeError(Object.assign(error as object, { code: status }), `watching pod ${name}`, { pod: name }) });
+                return finish({
+                  error: kubeError(Object.assign(error as object, { code: status }), `watching pod ${name}`, { pod: name }),
+                });
               }
             }
             // The server ended the watch (timeout, restart): resume after a breath.

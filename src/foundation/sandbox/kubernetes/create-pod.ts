@@ -36,7 +36,8 @@ export async function createPodWithRetry(kube: KubeConnection, pod: V1Pod, renam
         if (existing && existing.metadata?.annotations?.[ANNOTATIONS.nonce] === nonce) return existing;
         pod.metadata!.name = rename();
       }
-      const retryable = status === 409 || status === 429 || (status !== undefined && status >= 500) || (status === undefined && unreachable(error));
+      const retryable =
+        status === 409 || status === 429 || (status !== undefined && status >= 500) || (status === undefined && unreachable(error));
       if (!retryable || attempt >= ATTEMPTS) {
         throw kubeError(error, `creating pod ${pod.metadata!.name} from ${pod.spec!.containers[0]!.image} (attempt ${attempt})`, {
           image: pod.spec!.containers[0]!.image,

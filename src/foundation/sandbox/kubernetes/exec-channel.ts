@@ -32,7 +32,12 @@ export interface ExecChannel {
 }
 
 /** The exit code carried by a v1 Status from the status channel. */
-function exitCodeOf(status: { status?: string; reason?: string; message?: string; details?: { causes?: Array<{ reason?: string; message?: string }> } }): number | Error {
+function exitCodeOf(status: {
+  status?: string;
+  reason?: string;
+  message?: string;
+  details?: { causes?: Array<{ reason?: string; message?: string }> };
+}): number | Error {
   if (status.status === "Success") return 0;
   const cause = status.details?.causes?.find((c) => c.reason === "ExitCode");
   if (status.reason === "NonZeroExitCode" && cause?.message !== undefined) return Number(cause.message);
@@ -86,12 +91,20 @@ export async function openExec(
         // 400 for a pod whose container has ended (deadline, OOM, eviction): gone as much as a deleted one.
         if (status === 404 || (status === 400 && /completed pod|container not found/.test(message))) {
           reject(new ContainerGoneError(`${what}: the pod is gone (${message})`, context));
-        } else if (status === 429 || status >= 500) reject(new EngineUnavailableError(`${what}: the API server answered ${status} (${message})`, context));
+        } else if (status === 429 || status >= 500)
+          reject(new EngineUnavailableError(`${what}: the API server answered ${status} (${message})`, context));
         else reject(new SandboxError(`${what}: HTTP ${status}: ${message}`, context));
       });
     });
     socket.once("error", (error) => {
-      if (unreachable(error)) reject(new EngineUnavailableError(`starting a command in pod ${target.pod}: the Kubernetes API server did not answer (${(error as { code?: string }).code})`, context, { cause: error }));
+      if (unreachable(error))
+        reject(
+          new EngineUnavailableError(
+            `starting a command in pod ${target.pod}: the Kubernetes API server did not answer (${(error as { code?: string }).code})`,
+            context,
+            { cause: error },
+          ),
+        );
       else reject(new SandboxError(`starting a command in pod ${target.pod}: ${error.message}`, context, { cause: error }));
     });
   });

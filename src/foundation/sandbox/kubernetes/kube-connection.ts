@@ -36,10 +36,17 @@ export async function connectKubernetes(options: { namespace?: string } = {}): P
       throw new Error(`no kubeconfig: set KUBECONFIG or create ${home}`);
     }
   } catch (error) {
-    throw new SandboxError(`cannot load the Kubernetes configuration: ${(error as Error).message}`, { kubeconfig: files.join(":") || home }, { cause: error });
+    throw new SandboxError(
+      `cannot load the Kubernetes configuration: ${(error as Error).message}`,
+      { kubeconfig: files.join(":") || home },
+      { cause: error },
+    );
   }
   const cluster = config.getCurrentCluster();
-  if (!cluster) throw new SandboxError(`the kubeconfig's current context "${config.getCurrentContext()}" names no cluster`, { context: config.getCurrentContext() });
+  if (!cluster)
+    throw new SandboxError(`the kubeconfig's current context "${config.getCurrentContext()}" names no cluster`, {
+      context: config.getCurrentContext(),
+    });
   const namespace = options.namespace ?? config.getContextObject(config.getCurrentContext())?.namespace ?? "default";
   const api = config.makeApiClient(CoreV1Api);
   try {
@@ -47,7 +54,11 @@ export async function connectKubernetes(options: { namespace?: string } = {}): P
   } catch (error) {
     const mapped = kubeError(error, `listing pods in namespace "${namespace}" at ${cluster.server}`, { namespace });
     if (mapped instanceof EngineUnavailableError) throw mapped;
-    throw new SandboxError(`the Kubernetes API server at ${cluster.server} refused to list pods in namespace "${namespace}": ${mapped.message}`, { namespace, server: cluster.server }, { cause: error });
+    throw new SandboxError(
+      `the Kubernetes API server at ${cluster.server} refused to list pods in namespace "${namespace}": ${mapped.message}`,
+      { namespace, server: cluster.server },
+      { cause: error },
+    );
   }
   return { config, api, namespace, server: cluster.server };
 }

@@ -32,7 +32,11 @@ export function kubeError(error: unknown, what: string, context: Record<string, 
   const message = statusMessage(error) ?? (error as Error)?.message ?? String(error);
   if (status === 404) return new ContainerGoneError(`${what}: the pod is gone (${message})`, context, { cause: error });
   if (status === undefined && unreachable(error)) {
-    return new EngineUnavailableError(`${what}: the Kubernetes API server did not answer (${(error as { code?: string }).code ?? message})`, context, { cause: error });
+    return new EngineUnavailableError(
+      `${what}: the Kubernetes API server did not answer (${(error as { code?: string }).code ?? message})`,
+      context,
+      { cause: error },
+    );
   }
   if (status !== undefined && (status === 429 || status >= 500)) {
     return new EngineUnavailableError(`${what}: the Kubernetes API server answered ${status} (${message})`, context, { cause: error });

@@ -52,8 +52,19 @@ export class KubernetesBackend implements SandboxBackend {
     if (request.instanceId !== undefined) labels[LABELS.instance] = request.instanceId;
     const sandbox = await KubernetesSandbox.create(
       this.kube,
-      { image: request.image, labels, user: this.config.user, workdir: this.config.workdir, memoryBytes: this.config.memoryBytes, cpus: this.config.cpus },
-      { template: this.template, activeDeadlineSeconds: this.config.kubernetes.activeDeadlineSeconds, onRemoved: (removed) => this.live.delete(removed) },
+      {
+        image: request.image,
+        labels,
+        user: this.config.user,
+        workdir: this.config.workdir,
+        memoryBytes: this.config.memoryBytes,
+        cpus: this.config.cpus,
+      },
+      {
+        template: this.template,
+        activeDeadlineSeconds: this.config.kubernetes.activeDeadlineSeconds,
+        onRemoved: (removed) => this.live.delete(removed),
+      },
     );
     this.live.add(sandbox);
     return sandbox;
@@ -73,7 +84,10 @@ export class KubernetesBackend implements SandboxBackend {
     const selector = filter.runId === undefined ? OWNER_HOST_LABEL : `${OWNER_HOST_LABEL},${LABELS.run}=${labelValue(filter.runId)}`;
     try {
       const pods = (await this.kube.api.listNamespacedPod({ namespace: this.kube.namespace, labelSelector: selector })).items;
-      return pods.filter((pod) => !pod.metadata?.deletionTimestamp).map(info).filter((found) => filter.runId === undefined || found.runId === filter.runId);
+      return pods
+        .filter((pod) => !pod.metadata?.deletionTimestamp)
+        .map(info)
+        .filter((found) => filter.runId === undefined || found.runId === filter.runId);
     } catch (error) {
       throw kubeError(error, `listing pods in namespace ${this.kube.namespace}`, { namespace: this.kube.namespace });
     }

@@ -88,11 +88,20 @@ export class KubernetesSandbox implements Sandbox {
    */
   private async explain(error: unknown): Promise<Error> {
     if (error instanceof ContainerGoneError) return error;
-    const pod = await this.kube.api.readNamespacedPod({ name: this.id, namespace: this.kube.namespace }).catch((e: { code?: number }) => (e.code === 404 ? null : undefined));
-    const running = pod?.status?.phase === "Running" && pod.status.containerStatuses?.[0]?.state?.running !== undefined && !pod.metadata?.deletionTimestamp;
+    const pod = await this.kube.api
+      .readNamespacedPod({ name: this.id, namespace: this.kube.namespace })
+      .catch((e: { code?: number }) => (e.code === 404 ? null : undefined));
+    const running =
+      pod?.status?.phase === "Running" &&
+      pod.status.containerStatuses?.[0]?.state?.running !== undefined &&
+      !pod.metadata?.deletionTimestamp;
     if (pod === null || (pod !== undefined && !running)) {
       const state = pod ? `phase ${pod.status?.phase}${pod.status?.reason ? `, ${pod.status.reason}` : ""}` : "deleted";
-      return new ContainerGoneError(`pod ${this.id} stopped under the command (${state}): ${(error as Error).message}`, { pod: this.id }, { cause: error });
+      return new ContainerGoneError(
+        `pod ${this.id} stopped under the command (${state}): ${(error as Error).message}`,
+        { pod: this.id },
+        { cause: error },
+      );
     }
     return error as Error;
   }
@@ -115,7 +124,8 @@ export class KubernetesSandbox implements Sandbox {
    */
   private argv(command: string, options: ExecOptions, timeoutSec: number | undefined, pidFile: string): string[] {
     let argv = ["/bin/bash", "-c", command];
-    if (options.env && Object.keys(options.env).length > 0) argv = ["env", ...Object.entries(options.env).map(([k, v]) => `${k}=${v}`), ...argv];
+    if (options.env && Object.keys(options.env).length > 0)
+      argv = ["env", ...Object.entries(options.env).map(([k, v]) => `${k}=${v}`), ...argv];
     const podUser = this.spec.user ?? "root";
     if (options.user && options.user !== podUser) argv = ["runuser", "-u", options.user, "--", ...argv];
     if (options.cwd ?? this.spec.workdir) argv = ["/bin/sh", "-c", 'cd "$0" && exec "$@"', (options.cwd ?? this.spec.workdir)!, ...argv];
@@ -133,17 +143,22 @@ export class KubernetesSandbox implements Sandbox {
 
     let killedFromOutside = false;
     const backstop = timeoutSec
-      ? setTimeout(() => {
-          killedFromOutside = true;
-          void this.execQuiet(`kill -KILL -- -"$(cat ${pidFile})" 2>/dev/null; rm -f ${pidFile}`).finally(() => channel.close());
-        }, timeoutSec * 1000 + KILL_GRACE_MS)
+      ? setTimeout(
+          () => {
+            killedFromOutside = true;
+            void this.execQuiet(`kill -KILL -- -"$(cat ${pidFile})" 2>/dev/null; rm -f ${pidFile}`).finally(() => channel.close());
+          },
+          timeoutSec * 1000 + KILL_GRACE_MS,
+        )
       : undefined;
     let exitCode: number | null = null;
     try {
       exitCode = await channel.exited;
     } catch (error) {
       if (!killedFromOutside) {
-        throw this.removed ? new SandboxError(`pod ${this.id} was removed while a command ran`, { pod: this.id, command }, { cause: error }) : await this.explain(error);
+        throw this.removed
+          ? new SandboxError(`pod ${this.id} was removed while a command ran`, { pod: this.id, command }, { cause: error })
+          : await this.explain(error);
       }
     } finally {
       clearTimeout(backstop);
@@ -208,7 +223,8 @@ export class KubernetesSandbox implements Sandbox {
     const result = await this.transfer("tar -x -p -f - -C /", Buffer.concat(chunks)).catch((error: unknown) => {
       throw kubeError(error, `writing ${path}`, { pod: this.id, path });
     });
-    if (result.exitCode !== 0) throw new SandboxError(`writing ${path} in pod ${this.id} failed: ${result.output.toString().trim()}`, { pod: this.id, path });
+    if (result.exitCode !== 0)
+      throw new SandboxError(`writing ${path} in pod ${this.id} failed: ${result.output.toString().trim()}`, { pod: this.id, path });
   }
 
   async readFile(path: string): Promise<Buffer> {
@@ -221,7 +237,8 @@ export class KubernetesSandbox implements Sandbox {
       throw kubeError(error, `reading ${path}`, { pod: this.id, path });
     });
     if (result.exitCode === 3) throw new SandboxFileNotFound(`no such file: ${path}`, { pod: this.id, path });
-    if (result.exitCode !== 0) throw new SandboxError(`reading ${path} in pod ${this.id} failed (tar exited ${result.exitCode})`, { pod: this.id, path });
+    if (result.exitCode !== 0)
+      throw new SandboxError(`reading ${path} in pod ${this.id} failed (tar exited ${result.exitCode})`, { pod: this.id, path });
     const { Readable } = await import("node:stream");
     const file = await unpackSingleFile(Readable.from([result.output]));
     if (file === undefined) throw new SandboxError(`${path} is not a regular file`, { pod: this.id, path });

@@ -20,13 +20,21 @@ export const DEFAULT_ACTIVE_DEADLINE_SECONDS = 6 * 3600;
 
 /** A string as a valid label value: allowed characters only, at most 63, alphanumeric at both ends. */
 export function labelValue(value: string): string {
-  return value.replace(/[^A-Za-z0-9._-]/g, "_").slice(0, 63).replace(/^[^A-Za-z0-9]+|[^A-Za-z0-9]+$/g, "");
+  return value
+    .replace(/[^A-Za-z0-9._-]/g, "_")
+    .slice(0, 63)
+    .replace(/^[^A-Za-z0-9]+|[^A-Za-z0-9]+$/g, "");
 }
 
 /** A pod name from the sandbox's role and instance: lowercase RFC 1123, short, with a random tail. */
 export function podName(labels: Record<string, string>, suffix: string): string {
   const parts = [labels[LABELS.role], labels[LABELS.instance]].filter(Boolean).join("-");
-  const base = `bottega-${parts}`.toLowerCase().replace(/[^a-z0-9-]+/g, "-").replace(/-+/g, "-").slice(0, 52).replace(/-+$/, "");
+  const base = `bottega-${parts}`
+    .toLowerCase()
+    .replace(/[^a-z0-9-]+/g, "-")
+    .replace(/-+/g, "-")
+    .slice(0, 52)
+    .replace(/-+$/, "");
   return `${base}-${suffix}`;
 }
 

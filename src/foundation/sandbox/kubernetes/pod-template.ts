@@ -5,7 +5,10 @@ import { SandboxConfigError } from "../errors.ts";
 
 const StringMap = z.record(z.string(), z.string());
 const Quantity = z.union([z.string(), z.number()]).transform(String);
-const Resources = z.strictObject({ requests: z.record(z.string(), Quantity).optional(), limits: z.record(z.string(), Quantity).optional() });
+const Resources = z.strictObject({
+  requests: z.record(z.string(), Quantity).optional(),
+  limits: z.record(z.string(), Quantity).optional(),
+});
 /** Kubernetes objects we pass through as written (the API server validates them). */
 const Passthrough = z.record(z.string(), z.unknown());
 
@@ -18,9 +21,7 @@ const Passthrough = z.record(z.string(), z.unknown());
 export const PodTemplate = z.strictObject({
   apiVersion: z.literal("v1").optional(),
   kind: z.literal("Pod").optional(),
-  metadata: z
-    .strictObject({ labels: StringMap.optional(), annotations: StringMap.optional() })
-    .optional(),
+  metadata: z.strictObject({ labels: StringMap.optional(), annotations: StringMap.optional() }).optional(),
   spec: z
     .strictObject({
       nodeSelector: StringMap.optional(),
@@ -58,7 +59,9 @@ export function loadPodTemplate(file: string): PodTemplate {
   try {
     text = readFileSync(file, "utf8");
   } catch (error) {
-    throw new SandboxConfigError(`--pod-template ${file}: cannot read it (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
+    throw new SandboxConfigError(
+      `--pod-template ${file}: cannot read it (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`,
+    );
   }
   let data: unknown;
   try {

@@ -16,7 +16,9 @@ export async function reapDeadPods(kube: KubeConnection): Promise<Array<{ id: st
   } catch (error) {
     throw kubeError(error, `listing pods in namespace ${kube.namespace}`, { namespace: kube.namespace });
   }
-  const dead = pods.filter((pod) => !pod.metadata?.deletionTimestamp && !ownerIsAlive(pod.metadata?.annotations?.[ANNOTATIONS.owner] ?? ""));
+  const dead = pods.filter(
+    (pod) => !pod.metadata?.deletionTimestamp && !ownerIsAlive(pod.metadata?.annotations?.[ANNOTATIONS.owner] ?? ""),
+  );
   await Promise.all(
     dead.map((pod) =>
       kube.api.deleteNamespacedPod({ name: pod.metadata!.name!, namespace: kube.namespace }).catch((error: { code?: number }) => {
