@@ -52,7 +52,8 @@ function predictionsFile(name: string, patchOf: (row: TaskRow) => string | null)
   return path;
 }
 
-async function evalRun(runId: string, predictions: string) {
+/** Exit 0 when every instance was graded; 1 when some ended in errors (src/shell/commands/exit-codes.ts). */
+async function evalRun(runId: string, predictions: string, expectedCode = 0) {
   const result = await runCli([
     "eval",
     "--predictions",
@@ -66,7 +67,7 @@ async function evalRun(runId: string, predictions: string) {
     "--workers",
     "2",
   ]);
-  expect(result.code, result.stderr + result.stdout).toBe(0);
+  expect(result.code, result.stderr + result.stdout).toBe(expectedCode);
   const report = JSON.parse(readFileSync(join(results, runId, "report.json"), "utf8"));
   expect(Object.keys(report)).toEqual(OFFICIAL_RUN_REPORT_KEYS);
   return report;
@@ -174,7 +175,7 @@ describe("bottega eval --predictions on the fixtures", () => {
     // Hunk counts that promise more lines than the hunk has: both git and patch refuse it.
     const corrupt = (row: TaskRow) =>
       row.patch.replace(/^@@ -(\d+),(\d+) \+(\d+),(\d+) @@/m, (_m, a, b, c, d) => `@@ -${a},${Number(b) + 7} +${c},${Number(d) + 7} @@`);
-    const report = await evalRun("corrupt", predictionsFile("corrupt", corrupt));
+    const report = await evalRun("corrupt", predictionsFile("corrupt", corrupt), 1);
     expect(report.error_ids).toEqual(ids());
     for (const id of ids()) {
       const dir = join(results, "corrupt", "logs", id);
@@ -213,7 +214,7 @@ describe("bottega eval --predictions on the fixtures", () => {
       "--network",
       "none",
     ]);
-    expect(result.code, result.stderr).toBe(0);
+    expect(result.code, result.stderr).toBe(1);
     const report = JSON.parse(readFileSync(join(results, "unpullable", "report.json"), "utf8"));
     expect(report.error_ids).toEqual([...unreachable].sort());
     expect(report.resolved_ids).toEqual(ids().filter((id) => !unreachable.has(id)));

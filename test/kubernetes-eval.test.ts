@@ -78,7 +78,8 @@ describe("bottega eval --sandbox kubernetes", () => {
     const r = report("k8s-agent");
     expect(r.resolved_ids).toEqual(suite.ids());
     // An agent pod and a grading pod per instance, all deleted; commands went through exec.
-    expect(server.requests.filter((r) => r.startsWith("POST")).length - posts).toBe(2 * suite.ids().length);
+    // (More when an infrastructure failure made the harness retry an instance in a new pod.)
+    expect(server.requests.filter((r) => r.startsWith("POST")).length - posts).toBeGreaterThanOrEqual(2 * suite.ids().length);
     await expect.poll(() => podsOf("k8s-agent").length, { timeout: 20_000 }).toBe(0);
     const execs = server.requests.filter((r) => r.endsWith("/exec")).length - execsBefore;
     expect(execs).toBeGreaterThan(suite.ids().length * 4);
