@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import { firstIds } from "./first-ids.ts";
 import { existsSync, statSync } from "node:fs";
 import { mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { homedir } from "node:os";
@@ -94,10 +95,8 @@ export class UnknownInstancesError extends Error {
     readonly file: string,
     readonly instanceIds: string[],
   ) {
-    const first = instanceIds.slice(0, 5).join(", ");
-    const more = instanceIds.length > 5 ? ` and ${instanceIds.length - 5} more` : "";
     super(
-      `Some instance IDs not found in dataset ${file}!\n${instanceIds.length} requested instance${instanceIds.length === 1 ? " is" : "s are"} not in it: ${first}${more}`,
+      `Some instance IDs not found in dataset ${file}!\n${instanceIds.length} requested instance${instanceIds.length === 1 ? " is" : "s are"} not in it: ${firstIds(instanceIds)}`,
     );
     this.name = "UnknownInstancesError";
   }

@@ -1,4 +1,5 @@
 import { existsSync } from "node:fs";
+import { firstIds } from "./first-ids.ts";
 import { readFile } from "node:fs/promises";
 import { z } from "zod";
 import type { TaskRow } from "./task-row.ts";
@@ -43,11 +44,9 @@ export class UnknownPredictionIdsError extends Error {
     readonly instanceIds: string[],
   ) {
     // The official harness's words first (scripts grep for them), then which file, how many, which.
-    const first = instanceIds.slice(0, 5).join(", ");
-    const more = instanceIds.length > 5 ? ` and ${instanceIds.length - 5} more` : "";
     super(
       `Some prediction IDs not found in dataset!\n${file}: ${instanceIds.length} prediction${instanceIds.length === 1 ? "" : "s"} ` +
-        `name instances the dataset does not have: ${first}${more}`,
+        `name instances the dataset does not have: ${firstIds(instanceIds)}`,
     );
     this.name = "UnknownPredictionIdsError";
   }
