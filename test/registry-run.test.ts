@@ -58,7 +58,7 @@ describe.skipIf(missing !== null)("a run that pulls every image from a registry"
     expect(localTestImages()).toEqual([]);
   });
 
-  it("an image the registry does not have is an infrastructure error of the pull naming the image, not retried", {
+  it("an image the registry does not have is an image error of the pull naming the image, not retried", {
     timeout: 300_000,
   }, async () => {
     const id = suite.ids()[0]!;
@@ -78,7 +78,7 @@ describe.skipIf(missing !== null)("a run that pulls every image from a registry"
     expect(result.stderr).not.toMatch(/at .*\.ts:\d+/); // a recorded error, not a crash
     const errors = events("missing-image").filter((e) => e.type === "error");
     expect(errors).toHaveLength(1);
-    expect(errors[0]).toMatchObject({ phase: "pull", category: "infrastructure", kind: "image_not_found", retrying: false });
+    expect(errors[0]).toMatchObject({ phase: "pull", category: "image", kind: "image_not_found", retrying: false });
     expect(errors[0]!.message).toContain(`${REGISTRY}/${TEST_REPO}/missing-`);
   });
 });
