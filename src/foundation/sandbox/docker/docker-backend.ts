@@ -1,5 +1,5 @@
 import type Docker from "dockerode";
-import { engineError } from "../errors.ts";
+import { engineError, SandboxError } from "../errors.ts";
 import { LABELS } from "../owner.ts";
 import type { Sandbox } from "../sandbox.ts";
 import type {
@@ -42,6 +42,7 @@ export class DockerBackend implements SandboxBackend {
   private readonly live = new Set<Sandbox>();
   private egress: Promise<EgressNetwork> | undefined;
   private metadataGuarded = false;
+  private stopped = false;
   readonly workshop: ImageWorkshop;
 
   constructor(
@@ -78,6 +79,11 @@ export class DockerBackend implements SandboxBackend {
       (removed) => this.live.delete(removed),
     );
     this.live.add(sandbox);
+    // A creation that was in flight when the run was stopped must not outlive removeAll().
+    if (this.stopped) {
+      await sandbox.remove();
+      throw new SandboxError("the run is stopping: its sandboxes are being removed", { image: request.image });
+    }
     return sandbox;
   }
 
@@ -116,6 +122,7 @@ export class DockerBackend implements SandboxBackend {
   }
 
   async removeAll(): Promise<void> {
+    this.stopped = true;
     await Promise.allSettled([...this.live].map((sandbox) => sandbox.remove()));
     const egress = this.egress;
     this.egress = undefined;
