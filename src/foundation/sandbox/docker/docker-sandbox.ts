@@ -1,4 +1,3 @@
-import { randomBytes } from "node:crypto";
 import type { Duplex, Readable } from "node:stream";
 import type Docker from "dockerode";
 import { ContainerSpec } from "../container-spec.ts";
@@ -6,17 +5,12 @@ import { demuxDockerStream } from "./docker-stream.ts";
 import { SandboxError, SandboxFileNotFound } from "../errors.ts";
 import { engineError } from "../errors.ts";
 import { liveContainers } from "../live-containers.ts";
-import { OutputCollector } from "../output-collector.ts";
 import { currentOwner, LABELS } from "../owner.ts";
 import type { ExecOptions, ExecResult, Sandbox, ShellOptions, ShellSession } from "../sandbox.ts";
 import { packSingleFile, unpackSingleFile } from "../tar-file.ts";
 import { PtyShell, SHELL_COMMAND } from "../pty-shell.ts";
+import { TimedCommand } from "../timed-command.ts";
 import { LimitWatch } from "./limit-watch.ts";
-
-/** Default output kept per exec: 8 MiB head + 8 MiB tail. */
-const DEFAULT_MAX_OUTPUT = 16 * 1024 * 1024;
-/** After `timeout` should have fired, how long we wait before killing from outside. */
-const KILL_GRACE_MS = 10_000;
 
 export class DockerSandbox implements Sandbox {
   private removed = false;
@@ -88,22 +82,14 @@ export class DockerSandbox implements Sandbox {
   }
 
   async exec(command: string, options: ExecOptions = {}): Promise<ExecResult> {
-    const started = Date.now();
-    const maxOutput = options.maxOutputBytes ?? DEFAULT_MAX_OUTPUT;
-    const collector = new OutputCollector(Math.ceil(maxOutput / 2), Math.floor(maxOutput / 2));
-    const pidFile = `/tmp/.bottega-exec-${randomBytes(6).toString("hex")}.pid`;
-    const timeoutSec = options.timeoutMs ? Math.max(1, Math.ceil(options.timeoutMs / 1000)) : undefined;
-    // coreutils `timeout` puts itself in a new process group and signals the whole group, so
-    // a command's children die with it inside the container (Docker has no exec-kill API).
-    const cmd = timeoutSec
-      ? ["/bin/sh", "-c", 'echo $$ > "$0"; exec timeout -k 5 "$@"', pidFile, `${timeoutSec}s`, "/bin/bash", "-c", command]
-      : ["/bin/bash", "-c", command];
+    // Docker has no exec-kill API: the limit is enforced inside the container (TimedCommand).
+    const timed = new TimedCommand(options);
     const context = { container: this.id, command };
     let stream: Readable;
     let exec: Docker.Exec;
     try {
       exec = await this.container.exec({
-        Cmd: cmd,
+        Cmd: timed.wrap(["/bin/bash", "-c", command]),
         AttachStdout: true,
         AttachStderr: true,
         Tty: false,
@@ -116,23 +102,13 @@ export class DockerSandbox implements Sandbox {
       throw engineError(error, "starting a command", context);
     }
     const tracked = this.track(stream);
-
-    let killedFromOutside = false;
-    const backstop = timeoutSec
-      ? setTimeout(
-          () => {
-            killedFromOutside = true;
-            void this.killGroup(pidFile).finally(() => stream.destroy());
-          },
-          timeoutSec * 1000 + KILL_GRACE_MS,
-        )
-      : undefined;
+    const disarm = timed.armBackstop(() => void this.execQuiet(timed.killLine()).finally(() => stream.destroy()));
     try {
-      await demuxDockerStream(stream, (chunk) => collector.push(chunk));
+      await demuxDockerStream(stream, (chunk) => timed.collector.push(chunk));
     } catch (error) {
-      if (!killedFromOutside) throw engineError(error, "reading a command's output", context);
+      if (!timed.killed) throw engineError(error, "reading a command's output", context);
     } finally {
-      clearTimeout(backstop);
+      disarm();
       tracked.release();
     }
 
@@ -140,28 +116,13 @@ export class DockerSandbox implements Sandbox {
     try {
       exitCode = (await exec.inspect()).ExitCode ?? null;
     } catch (error) {
-      if (!killedFromOutside) throw engineError(error, "reading a command's exit code", context);
+      if (!timed.killed) throw engineError(error, "reading a command's exit code", context);
     }
-    const durationMs = Date.now() - started;
-    const timedOut =
-      killedFromOutside || (timeoutSec !== undefined && (exitCode === 124 || exitCode === 137) && durationMs >= timeoutSec * 1000 - 100);
-    if (timeoutSec) void this.execQuiet(`rm -f ${pidFile}`);
-    if (!timedOut) await this.limits.afterCommand(exitCode);
-    const raw = collector.bytes();
-    return {
-      exitCode: timedOut ? null : exitCode,
-      raw,
-      output: raw.toString("utf8"),
-      timedOut,
-      truncated: collector.truncated,
-      totalBytes: collector.total,
-      durationMs,
-    };
-  }
-
-  /** Kills the process group whose leader wrote its pid to `pidFile`. */
-  private async killGroup(pidFile: string): Promise<void> {
-    await this.execQuiet(`kill -KILL -- -"$(cat ${pidFile})" 2>/dev/null; rm -f ${pidFile}`);
+    const result = timed.result(exitCode);
+    const cleanup = timed.cleanupLine();
+    if (cleanup) void this.execQuiet(cleanup);
+    if (!result.timedOut) await this.limits.afterCommand(exitCode);
+    return result;
   }
 
   /** A command whose result does not matter (cleanup); never throws. */

@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import type { ContainerSpec } from "../container-spec.ts";
 import { ContainerGoneError, SandboxError, SandboxFileNotFound } from "../errors.ts";
 import { liveContainers } from "../live-containers.ts";
-import { OutputCollector } from "../output-collector.ts";
+import { TimedCommand } from "../timed-command.ts";
 import type { ExecOptions, ExecResult, Sandbox, ShellOptions, ShellSession } from "../sandbox.ts";
 import { packSingleFile, unpackSingleFile } from "../tar-file.ts";
 import { awaitPodRunning } from "./await-pod-running.ts";
@@ -15,10 +15,6 @@ import { podManifest, podName, SANDBOX_CONTAINER } from "./pod-manifest.ts";
 import type { PodTemplate } from "./pod-template.ts";
 import { PtyShell } from "../pty-shell.ts";
 
-/** Default output kept per exec: 8 MiB head + 8 MiB tail (as the Docker back end). */
-const DEFAULT_MAX_OUTPUT = 16 * 1024 * 1024;
-/** After `timeout` should have fired inside the pod, how long before we kill from outside. */
-const KILL_GRACE_MS = 10_000;
 /** How long a pod may take to start (image pulls of multi-GB instance images included). */
 const DEFAULT_START_TIMEOUT_MS = 15 * 60_000;
 
@@ -122,61 +118,36 @@ export class KubernetesSandbox implements Sandbox {
    * with a timeout, under coreutils `timeout` in its own process group whose id goes to
    * `pidFile`, so the command and its children die inside the pod.
    */
-  private argv(command: string, options: ExecOptions, timeoutSec: number | undefined, pidFile: string): string[] {
+  private argv(command: string, options: ExecOptions): string[] {
     let argv = ["/bin/bash", "-c", command];
     if (options.env && Object.keys(options.env).length > 0)
       argv = ["env", ...Object.entries(options.env).map(([k, v]) => `${k}=${v}`), ...argv];
     const podUser = this.spec.user ?? "root";
     if (options.user && options.user !== podUser) argv = ["runuser", "-u", options.user, "--", ...argv];
     if (options.cwd ?? this.spec.workdir) argv = ["/bin/sh", "-c", 'cd "$0" && exec "$@"', (options.cwd ?? this.spec.workdir)!, ...argv];
-    if (timeoutSec) argv = ["/bin/sh", "-c", 'echo $$ > "$0"; exec timeout -k 5 "$@"', pidFile, `${timeoutSec}s`, ...argv];
     return argv;
   }
 
   async exec(command: string, options: ExecOptions = {}): Promise<ExecResult> {
-    const started = Date.now();
-    const maxOutput = options.maxOutputBytes ?? DEFAULT_MAX_OUTPUT;
-    const collector = new OutputCollector(Math.ceil(maxOutput / 2), Math.floor(maxOutput / 2));
-    const pidFile = `/tmp/.bottega-exec-${randomBytes(6).toString("hex")}.pid`;
-    const timeoutSec = options.timeoutMs ? Math.max(1, Math.ceil(options.timeoutMs / 1000)) : undefined;
-    const channel = await this.open(this.argv(command, options, timeoutSec, pidFile), { onOutput: (data) => collector.push(data) });
-
-    let killedFromOutside = false;
-    const backstop = timeoutSec
-      ? setTimeout(
-          () => {
-            killedFromOutside = true;
-            void this.execQuiet(`kill -KILL -- -"$(cat ${pidFile})" 2>/dev/null; rm -f ${pidFile}`).finally(() => channel.close());
-          },
-          timeoutSec * 1000 + KILL_GRACE_MS,
-        )
-      : undefined;
+    // Closing the socket does not kill a remote command: the limit is enforced inside the pod.
+    const timed = new TimedCommand(options);
+    const channel = await this.open(timed.wrap(this.argv(command, options)), { onOutput: (data) => timed.collector.push(data) });
+    const disarm = timed.armBackstop(() => void this.execQuiet(timed.killLine()).finally(() => channel.close()));
     let exitCode: number | null = null;
     try {
       exitCode = await channel.exited;
     } catch (error) {
-      if (!killedFromOutside) {
+      if (!timed.killed) {
         throw this.removed
           ? new SandboxError(`pod ${this.id} was removed while a command ran`, { pod: this.id, command }, { cause: error })
           : await this.explain(error);
       }
     } finally {
-      clearTimeout(backstop);
+      disarm();
     }
-    const durationMs = Date.now() - started;
-    const timedOut =
-      killedFromOutside || (timeoutSec !== undefined && (exitCode === 124 || exitCode === 137) && durationMs >= timeoutSec * 1000 - 100);
-    if (timeoutSec) void this.execQuiet(`rm -f ${pidFile}`);
-    const raw = collector.bytes();
-    return {
-      exitCode: timedOut ? null : exitCode,
-      raw,
-      output: raw.toString("utf8"),
-      timedOut,
-      truncated: collector.truncated,
-      totalBytes: collector.total,
-      durationMs,
-    };
+    const cleanup = timed.cleanupLine();
+    if (cleanup) void this.execQuiet(cleanup);
+    return timed.result(exitCode);
   }
 
   /** A command whose result does not matter (cleanup); never throws. */
