@@ -19,8 +19,7 @@ const STOP_ALL_COMMANDS =
   'for p in /proc/[0-9]*; do pid=${p#/proc/}; [ "$pid" = 1 ] || [ "$pid" = "$$" ] && continue; ' +
   '[ "$(cat $p/comm 2>/dev/null)" = tail ] && [ "$(cat $p/stat 2>/dev/null | cut -d" " -f4)" = 1 ] && continue; kill -9 "$pid" 2>/dev/null; done; true';
 
-export const formatBytes = (bytes: number) =>
-  bytes >= 2 ** 30 ? `${+(bytes / 2 ** 30).toFixed(1)} GiB` : `${+(bytes / 2 ** 20).toFixed(1)} MiB`;
+const formatBytes = (bytes: number) => (bytes >= 2 ** 30 ? `${+(bytes / 2 ** 30).toFixed(1)} GiB` : `${+(bytes / 2 ** 20).toFixed(1)} MiB`);
 
 /**
  * Watches one container's memory and disk limits. Memory: the engine enforces the limit and the
