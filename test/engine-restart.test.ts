@@ -63,17 +63,24 @@ describe.skipIf(!dockerd)("the Docker engine restarting mid-run", () => {
       },
     });
     await restarted;
-    expect(first.code, first.stderr + first.stdout).toBe(0);
     const events = readFileSync(join(results, "restart", "events.jsonl"), "utf8")
       .trim()
       .split("\n")
       .map((l) => JSON.parse(l));
-    const infra = events.filter((e) => e.type === "error" && e.category === "infrastructure");
-    expect(infra.length).toBeGreaterThan(0);
+    const errors = events.filter((e) => e.type === "error");
+    expect(errors.filter((e) => e.category === "infrastructure").length).toBeGreaterThan(0);
+    // The engine going away is the machine's failure, whatever the instance was doing (never an agent crash).
+    expect(
+      errors.filter((e) => e.category !== "infrastructure"),
+      first.stdout,
+    ).toEqual([]);
     const report = JSON.parse(readFileSync(join(results, "restart", "report.json"), "utf8"));
     const ids = rows.map((r) => r.instance_id).sort();
     // Every instance is accounted for: resolved, or an error (never a silent wrong "unresolved").
     expect([...report.resolved_ids, ...report.error_ids, ...report.incomplete_ids].sort()).toEqual(ids);
+    // Exit 0 only when every instance was graded; retries that ran out leave instances unfinished: exit 1.
+    const unfinished = report.error_ids.length + report.incomplete_ids.length;
+    expect(first.code, first.stderr + first.stdout).toBe(unfinished > 0 ? 1 : 0);
 
     const second = await runCli(args);
     expect(second.code, second.stderr).toBe(0);

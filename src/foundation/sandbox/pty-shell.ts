@@ -64,6 +64,11 @@ export interface ShellTransport {
   /** The sandbox's id, for error messages. */
   readonly id: string;
   open(env: Record<string, string>): Promise<Duplex>;
+  /**
+   * Why a shell ended before it could be used: the typed error when the machine failed (the
+   * engine went away, the container or pod stopped), so the caller retries; else undefined.
+   */
+  whyEnded(): Promise<Error | undefined>;
 }
 
 /** The command line every back end starts the session with. */
@@ -114,8 +119,11 @@ export class PtyShell implements ShellSession {
     // is discarded.
     this.collector = new OutputCollector(0, 0);
     const marker = await this.sendAndWait([...SESSION_SETUP, ...init].join("; "), 60_000);
-    if (!marker)
+    if (!marker) {
+      const cause = await this.transport.whyEnded();
+      if (cause) throw cause;
       throw new SandboxError("starting a shell session: the shell exited during its setup", { container: this.transport.id, init });
+    }
     this.cwd = marker.cwd;
   }
 

@@ -52,7 +52,8 @@ export async function executeRun(
     if (r) {
       console.log(
         `\nresolved ${r.resolved_instances}/${r.total_instances}` +
-          ` · unresolved ${r.unresolved_instances} · empty ${r.empty_patch_instances} · errors ${r.error_instances}`,
+          ` · unresolved ${r.unresolved_instances} · empty ${r.empty_patch_instances} · errors ${r.error_instances}` +
+          ` · no prediction ${(r.incomplete_ids as readonly string[]).length}`,
       );
       console.log(`report: ${result.layout.report}\nsummary: ${result.layout.summary}`);
     } else {

@@ -2,8 +2,7 @@ import type { Duplex, Readable } from "node:stream";
 import type Docker from "dockerode";
 import { ContainerSpec } from "../container-spec.ts";
 import { demuxDockerStream } from "./docker-stream.ts";
-import { SandboxError, SandboxFileNotFound } from "../errors.ts";
-import { engineError } from "../errors.ts";
+import { ContainerGoneError, engineError, isInfrastructureError, SandboxError, SandboxFileNotFound } from "../errors.ts";
 import { liveContainers } from "../live-containers.ts";
 import { currentOwner, LABELS } from "../owner.ts";
 import type { ExecOptions, ExecResult, Sandbox, ShellOptions, ShellSession } from "../sandbox.ts";
@@ -14,6 +13,7 @@ import { LimitWatch } from "./limit-watch.ts";
 
 export class DockerSandbox implements Sandbox {
   private removed = false;
+  private removal?: Promise<void>;
   /**
    * Attach streams open on this container (commands, shells). Removing a container does not
    * always close them, and an open one would keep the process alive: remove() destroys them.
@@ -73,11 +73,12 @@ export class DockerSandbox implements Sandbox {
     liveContainers.add(sandbox);
     try {
       await container.start();
+      await sandbox.limits.start();
     } catch (error) {
-      await sandbox.remove();
+      // The engine may be the thing that failed: the reaper removes what this cannot.
+      await sandbox.remove().catch(() => undefined);
       throw engineError(error, `starting a container from ${spec.image}`, context);
     }
-    await sandbox.limits.start();
     return sandbox;
   }
 
@@ -157,7 +158,8 @@ export class DockerSandbox implements Sandbox {
       stream.on("close", () => tracked.release());
       return stream;
     };
-    const shell = await PtyShell.open({ id: this.id, open }, this, options ?? {});
+    const whyEnded = () => this.whyGone("starting a shell session");
+    const shell = await PtyShell.open({ id: this.id, open, whyEnded }, this, options ?? {});
     // A command the kernel killed for memory shows as a SIGKILL (137) or as the shell dying.
     const run = shell.run.bind(shell);
     shell.run = async (command, runOptions) => {
@@ -166,6 +168,18 @@ export class DockerSandbox implements Sandbox {
       return result;
     };
     return shell;
+  }
+
+  /** The typed error when the engine or the container went away under `what`; else undefined. */
+  private async whyGone(what: string): Promise<Error | undefined> {
+    try {
+      const state = await this.container.inspect();
+      if (state.State.Running) return undefined;
+      return new ContainerGoneError(`${what}: the container stopped (${state.State.Status})`, { container: this.id });
+    } catch (error) {
+      const typed = engineError(error, what, { container: this.id });
+      return isInfrastructureError(typed) ? typed : undefined;
+    }
   }
 
   limitBreach() {
@@ -210,16 +224,29 @@ export class DockerSandbox implements Sandbox {
     return file;
   }
 
-  async remove(): Promise<void> {
+  /**
+   * Removes the container. Every caller waits for the one removal (a run's clean-up and an
+   * episode's own `finally` can ask at once): returning before the engine has answered would let
+   * the process exit with the container still there.
+   */
+  remove(): Promise<void> {
     this.limits.stop();
-    if (this.removed) return;
+    this.removal ??= this.removeOnce().catch((error: unknown) => {
+      this.removal = undefined;
+      throw error;
+    });
+    return this.removal;
+  }
+
+  private async removeOnce(): Promise<void> {
     this.removed = true;
     try {
       await this.container.remove({ force: true, v: true });
     } catch (error) {
       const status = (error as { statusCode?: number }).statusCode;
-      // 404: already gone; 409: removal already in progress.
-      if (status !== 404 && status !== 409) {
+      // 409: another client is removing it; it is ours only once it is gone.
+      if (status === 409) await this.container.wait({ condition: "removed" }).catch(() => undefined);
+      else if (status !== 404) {
         this.removed = false;
         throw engineError(error, "removing the container", { container: this.id });
       }

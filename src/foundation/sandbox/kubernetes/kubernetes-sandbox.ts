@@ -36,6 +36,7 @@ export interface KubernetesSandboxOptions {
  */
 export class KubernetesSandbox implements Sandbox {
   private removed = false;
+  private removal?: Promise<void>;
   /** Exec streams open on this pod: remove() closes them so none keeps the process alive. */
   private readonly channels = new Set<{ close(): void }>();
 
@@ -235,14 +236,26 @@ export class KubernetesSandbox implements Sandbox {
           duplex.on("close", () => this.channels.delete(tracked));
           return duplex;
         },
+        whyEnded: async () => {
+          const why = await this.explain(new SandboxError("starting a shell session: the shell exited during its setup", { pod: this.id }));
+          return why instanceof ContainerGoneError ? why : undefined;
+        },
       },
       this,
       options ?? {},
     );
   }
 
-  async remove(): Promise<void> {
-    if (this.removed) return;
+  /** Deletes the pod; every caller waits for the one deletion (see DockerSandbox.remove). */
+  remove(): Promise<void> {
+    this.removal ??= this.removeOnce().catch((error: unknown) => {
+      this.removal = undefined;
+      throw error;
+    });
+    return this.removal;
+  }
+
+  private async removeOnce(): Promise<void> {
     this.removed = true;
     try {
       await this.kube.api.deleteNamespacedPod({ name: this.id, namespace: this.kube.namespace });
