@@ -107,6 +107,8 @@ const HELP = [
  * through hooks on this object; the UI renders `state` and calls the methods. Plain TypeScript,
  * so the behaviour is testable without a terminal.
  */
+const QUIT_HINT = "press Ctrl-C again to quit (the container is removed)";
+
 export class FixController {
   state: ViewState;
   private listeners = new Set<() => void>();
@@ -227,7 +229,8 @@ export class FixController {
             running: null,
             approval: null,
             streaming: "",
-            hint: "stopped: type a message (or just Enter) to go on",
+            // A Ctrl-C that stopped the step has armed quitting: that is what the next key does.
+            hint: this.state.quitArmed ? QUIT_HINT : "stopped: type a message (or just Enter) to go on",
           });
         }),
       onDelta: (delta) => this.onDelta(delta.text),
@@ -236,6 +239,8 @@ export class FixController {
   }
 
   private pendingStream = "";
+  /** The steps' entries, pushed one after another. */
+  private stepEntries: Promise<void> = Promise.resolve();
   private onDelta(text: string): void {
     // Streamed pieces arrive far faster than a terminal redraws: batch them per frame.
     this.pendingStream += text;
@@ -280,25 +285,36 @@ export class FixController {
     this.pendingStream = "";
   }
 
-  private async onStep(step: TrajectoryStep): Promise<void> {
+  /**
+   * A step ended. The live area clears at once: the next step may start (and show its running
+   * line) while an edit's diff is still being read from the sandbox. Entries are pushed in step
+   * order all the same.
+   */
+  private onStep(step: TrajectoryStep): Promise<void> {
     this.flushStream();
-    let diff: string | null = null;
+    this.set({ streaming: "", running: null, step: step.step });
     const edit = this.beforeEdit;
     this.beforeEdit = null;
-    if (
+    const diff =
       edit &&
       step.action &&
       isEdit(step.action.tool, step.action.args) &&
       step.observation !== null &&
       !/^The user rejected|interrupted by the user/.test(step.observation)
-    ) {
-      const after = await this.session.readFile(edit.path).catch(() => null);
-      diff = fileDiff(this.relative(edit.path), edit.before, after) || null;
-      if (diff) this.undoStack.push(edit);
-    }
-    this.addStepTotals(step);
-    this.push({ kind: "step", step, diff });
-    this.set({ streaming: "", running: null, step: step.step });
+        ? this.session
+            .readFile(edit.path)
+            .catch(() => null)
+            .then((after) => {
+              const text = fileDiff(this.relative(edit.path), edit.before, after) || null;
+              if (text) this.undoStack.push(edit);
+              return text;
+            })
+        : Promise.resolve(null);
+    this.stepEntries = this.stepEntries.then(async () => {
+      this.addStepTotals(step);
+      this.push({ kind: "step", step, diff: await diff });
+    });
+    return this.stepEntries;
   }
 
   private addStepTotals(step: TrajectoryStep): void {
@@ -403,7 +419,7 @@ export class FixController {
       return;
     }
     this.interrupt();
-    this.set({ quitArmed: true, hint: "press Ctrl-C again to quit (the container is removed)" });
+    this.set({ quitArmed: true, hint: QUIT_HINT });
   }
 
   cycleMode(): void {
