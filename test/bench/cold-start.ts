@@ -4,7 +4,10 @@
  * step) and from the compiled dist/ (how it runs now), interleaved with `node -e 0` in one run
  * because this machine is noisy. Reports medians and their ratio to `node -e 0`.
  *
- *   npm run build && npx tsx test/bench/cold-start.ts [rounds=15]
+ * With a second argument, the root of another built checkout (e.g. a `git worktree` of an older
+ * commit after `npm run build`), its dist/ runs the same commands in the same rounds ("base").
+ *
+ *   npm run build && npx tsx test/bench/cold-start.ts [rounds=15] [baseline-root]
  */
 import { execFileSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -13,6 +16,7 @@ import { join } from "node:path";
 import { PROJECT_ROOT } from "../support/cli.ts";
 
 const rounds = Number(process.argv[2] ?? 15);
+const baseline = process.argv[3];
 const results = mkdtempSync(join(tmpdir(), "bench-cold-start-"));
 const runDir = join(results, "bench");
 mkdirSync(runDir);
@@ -34,12 +38,15 @@ const DIST = [join(PROJECT_ROOT, "bin/bottega.js")];
 const commands: Record<string, string[]> = {
   "--help": ["--help"],
   "eval --help": ["eval", "--help"],
+  "compare --help": ["compare", "--help"],
+  "fix --help": ["fix", "--help"],
   "status --run-id bench": ["status", "--run-id", "bench", "--results", results],
 };
 const cases: Record<string, string[]> = { "node -e 0": ["-e", "0"] };
 for (const [name, args] of Object.entries(commands)) {
   cases[`tsx  ${name}`] = [...TSX, ...args];
   cases[`dist ${name}`] = [...DIST, ...args];
+  if (baseline) cases[`base ${name}`] = [join(baseline, "bin/bottega.js"), ...args];
 }
 
 const samples = new Map<string, number[]>(Object.keys(cases).map((name) => [name, []]));

@@ -1,8 +1,4 @@
 import { resolve } from "node:path";
-import { buildComparison } from "../../../harness/compare/build-comparison.ts";
-import { DifferentInstancesError, readCompareInputs } from "../../../harness/compare/compare-inputs.ts";
-import { terminalSummary } from "../../../harness/compare/terminal-summary.ts";
-import { writeCompareOutputs } from "../../../harness/compare/write-compare-outputs.ts";
 import { CliUsageError } from "./cli-error.ts";
 import { flagTable, parseCommandFlags } from "./flag-table.ts";
 
@@ -105,6 +101,14 @@ export async function run(argv: string[]): Promise<number> {
       grouped.add(i);
     }
 
+  // Loaded after the flags are checked: --help and usage errors must not pay for the statistics and the readers.
+  const [{ buildComparison }, { DifferentInstancesError, readCompareInputs }, { terminalSummary }, { writeCompareOutputs }] =
+    await Promise.all([
+      import("../../../harness/compare/build-comparison.ts"),
+      import("../../../harness/compare/compare-inputs.ts"),
+      import("../../../harness/compare/terminal-summary.ts"),
+      import("../../../harness/compare/write-compare-outputs.ts"),
+    ]);
   let inputs;
   try {
     inputs = await readCompareInputs({
