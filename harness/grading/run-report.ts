@@ -111,36 +111,11 @@ export function makeRunReport(input: RunReportInput): RunReport {
     unresolved_instances: unresolved.size,
   };
 
-  if (semantics === "v4") {
-    Object.assign(report, {
-      empty_patch_instances: emptyPatch.size,
-      error_instances: errors.size,
-      completed_ids: sorted(completed),
-      incomplete_ids: sorted(incomplete),
-      empty_patch_ids: sorted(emptyPatch),
-      submitted_ids: sorted(predictions.keys()),
-      resolved_ids: sorted(resolved),
-      unresolved_ids: sorted(unresolved),
-      error_ids: sorted(errors),
-      schema_version: 2,
-    });
-    return report;
-  }
-
   // v5: advisory triage of the non-resolved instances; the ids stay where they are.
-  const infra = new Set<string>();
-  const ambiguous = new Set<string>();
-  const reasons = new Map<string, string>();
-  for (const id of new Set([...unresolved, ...errors])) {
-    const prediction = predictions.get(id)!;
-    const found = triageFailureLogs(readInstanceFile(prediction, "test_output.txt"), readInstanceFile(prediction, "run_instance.log"));
-    if (!found) continue;
-    reasons.set(id, found.reason);
-    (found.tier === "environment" ? infra : ambiguous).add(id);
-  }
+  const triage = semantics === "v5" ? triageUnresolved([...unresolved, ...errors], predictions, readInstanceFile) : undefined;
+  // Key order is the official one: v5's triage keys sit between v4's.
   Object.assign(report, {
-    infra_failure_instances: infra.size,
-    ambiguous_failure_instances: ambiguous.size,
+    ...(triage && { infra_failure_instances: triage.infra.size, ambiguous_failure_instances: triage.ambiguous.size }),
     empty_patch_instances: emptyPatch.size,
     error_instances: errors.size,
     completed_ids: sorted(completed),
@@ -149,12 +124,15 @@ export function makeRunReport(input: RunReportInput): RunReport {
     submitted_ids: sorted(predictions.keys()),
     resolved_ids: sorted(resolved),
     unresolved_ids: sorted(unresolved),
-    infra_failure_ids: sorted(infra),
-    ambiguous_failure_ids: sorted(ambiguous),
-    failure_reasons: new Map(sorted(reasons.keys()).map((id) => [id, reasons.get(id)!])),
+    ...(triage && {
+      infra_failure_ids: sorted(triage.infra),
+      ambiguous_failure_ids: sorted(triage.ambiguous),
+      failure_reasons: new Map(sorted(triage.reasons.keys()).map((id) => [id, triage.reasons.get(id)!])),
+    }),
     error_ids: sorted(errors),
     schema_version: 2,
   });
+  if (semantics === "v4") return report;
   if (input.dockerLeftovers) {
     const containers = new Set(input.dockerLeftovers.unstoppedContainers);
     Object.assign(report, {
@@ -176,4 +154,23 @@ export function runReportFileName(predictions: ReadonlyMap<string, RunReportPred
   const first = predictions.values().next();
   if (first.done) throw new NoPredictionsError();
   return `${first.value.model_name_or_path.replaceAll("/", "__")}.${runId}.json`;
+}
+
+/** v5's triage of unresolved and errored instances from their logs: environment failures, ambiguous ones, and why. */
+function triageUnresolved(
+  ids: readonly string[],
+  predictions: RunReportInput["predictions"],
+  readInstanceFile: RunReportInput["readInstanceFile"],
+): { infra: Set<string>; ambiguous: Set<string>; reasons: Map<string, string> } {
+  const infra = new Set<string>();
+  const ambiguous = new Set<string>();
+  const reasons = new Map<string, string>();
+  for (const id of new Set(ids)) {
+    const prediction = predictions.get(id)!;
+    const found = triageFailureLogs(readInstanceFile(prediction, "test_output.txt"), readInstanceFile(prediction, "run_instance.log"));
+    if (!found) continue;
+    reasons.set(id, found.reason);
+    (found.tier === "environment" ? infra : ambiguous).add(id);
+  }
+  return { infra, ambiguous, reasons };
 }
