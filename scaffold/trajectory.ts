@@ -184,6 +184,16 @@ export async function saveTrajectory(path: string, trajectory: Trajectory): Prom
   await writeFileAtomic(path, JSON.stringify(trajectory, null, 1));
 }
 
+/** A message's text: its string, or its text parts joined (OpenAI content parts). */
+export function messageText(content: unknown): string {
+  if (typeof content === "string") return content;
+  if (Array.isArray(content))
+    return content
+      .map((part) => (typeof part === "object" && part !== null && "text" in part ? String((part as { text: unknown }).text) : ""))
+      .join("");
+  return "";
+}
+
 /** The whole conversation that stayed in the history: the initial messages and everything the steps appended. */
 export function conversation(trajectory: Trajectory): TrajectoryMessage[] {
   return [...trajectory.initial_messages, ...trajectory.steps.flatMap((step) => step.messages_added)];

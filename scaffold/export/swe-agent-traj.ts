@@ -1,5 +1,5 @@
 import { basename } from "node:path";
-import type { Trajectory, TrajectoryMessage, TrajectoryStep } from "../trajectory.ts";
+import { messageText, type Trajectory, type TrajectoryMessage, type TrajectoryStep } from "../trajectory.ts";
 import { builtinActionLine } from "./action-line.ts";
 
 /**
@@ -67,15 +67,6 @@ export function sweAgentExitStatus(trajectory: Trajectory): string | null {
   return trajectory.patch && trajectory.patch.trim() !== "" ? `submitted (${status})` : status;
 }
 
-function textOf(content: unknown): string {
-  if (typeof content === "string") return content;
-  if (Array.isArray(content))
-    return content
-      .map((part) => (typeof part === "object" && part !== null && "text" in part ? String((part as { text: unknown }).text) : ""))
-      .join("");
-  return "";
-}
-
 function thoughtOf(step: TrajectoryStep): string {
   if (!step.action) return step.response.content ?? "";
   return step.thought ?? step.response.content ?? "";
@@ -83,7 +74,7 @@ function thoughtOf(step: TrajectoryStep): string {
 
 /** A message the model kept in its history, as a SWE-agent history item. */
 function historyItem(message: TrajectoryMessage, step: TrajectoryStep | null, isSystem: boolean): HistoryItem {
-  const content = textOf(message.content);
+  const content = messageText(message.content);
   if (isSystem || message.role === "system") return { role: "system", content, agent: AGENT, message_type: "system_prompt" };
   if (message.role === "assistant") {
     const reasoning = step?.response.reasoning_content;
@@ -108,7 +99,7 @@ function historyItem(message: TrajectoryMessage, step: TrajectoryStep | null, is
 function temporaryItem(message: TrajectoryMessage): HistoryItem {
   return {
     role: message.role,
-    content: textOf(message.content),
+    content: messageText(message.content),
     agent: AGENT,
     message_type: message.role === "assistant" ? "assistant" : "user",
   };

@@ -1,6 +1,6 @@
 import { pythonStr } from "../bundles/python-value.ts";
 import { renderXmlFunctionDocs, XML_CALL_FORMAT, type CommandDoc } from "../command-docs.ts";
-import { conversation, type Trajectory, type TrajectoryMessage, type TrajectoryStep } from "../trajectory.ts";
+import { conversation, messageText, type Trajectory, type TrajectoryMessage, type TrajectoryStep } from "../trajectory.ts";
 
 /**
  * A trajectory as one chat record in SWE-agent's XML function-calling training format (the
@@ -39,15 +39,6 @@ export function xmlFunctionCall(name: string, args: Record<string, unknown>): st
   return `${out}</function>`;
 }
 
-function textOf(content: unknown): string {
-  if (typeof content === "string") return content;
-  if (Array.isArray(content))
-    return content
-      .map((part) => (typeof part === "object" && part !== null && "text" in part ? String((part as { text: unknown }).text) : ""))
-      .join("");
-  return "";
-}
-
 function thinkBlock(reasoning: string | null | undefined, content: string): string {
   if (!reasoning || content.includes("<think>")) return "";
   return `<think>\n${reasoning}\n</think>\n\n`;
@@ -55,7 +46,7 @@ function thinkBlock(reasoning: string | null | undefined, content: string): stri
 
 /** The assistant turn of a step in the XML format. */
 export function xmlAssistantTurn(step: TrajectoryStep, message: TrajectoryMessage): string {
-  const content = textOf(message.content);
+  const content = messageText(message.content);
   const reasoning = step.response.reasoning_content;
   if (!step.action || step.action.source === "xml") return thinkBlock(reasoning, content) + content;
   const thought = (step.thought ?? "").trim();
@@ -68,7 +59,7 @@ export function xmlChatMessages(trajectory: Trajectory, options: XmlChatOptions 
     for (const message of step.messages_added) if (message.role === "assistant") stepOf.set(message, step);
   const messages: XmlChatMessage[] = [];
   for (const message of conversation(trajectory)) {
-    const content = textOf(message.content);
+    const content = messageText(message.content);
     if (message.role === "system") {
       const documented =
         trajectory.tools.length > 0 && options.systemForTools ? options.systemForTools(content, trajectory.tools) : content;
