@@ -125,7 +125,7 @@ class Expr {
       return token;
     }
     const m = token.exec(this.text.slice(this.pos));
-    if (!m || m.index !== 0) return null;
+    if (m?.index !== 0) return null;
     this.pos += m[0].length;
     return m[0];
   }

@@ -20,20 +20,9 @@ const episode = (row: TaskRow, patch: string) => suite.episode(row, patch);
 const serve = suite.serve;
 
 async function evalWith(server: FakeOpenAI, runId: string, extra: string[] = []) {
-  const result = await runCli([
-    "eval",
-    "--model-url",
-    server.url,
-    "--run-id",
-    runId,
-    "--results",
-    suite.results,
-    "--workers",
-    "3",
-    ...extra,
-  ]);
+  const result = await runCli(suite.evalArgs(server, runId, "--workers", "3", ...extra));
   expect(result.code, result.stderr + result.stdout).toBe(0);
-  return JSON.parse(readFileSync(join(suite.results, runId, "report.json"), "utf8"));
+  return suite.readJson(runId, "report.json");
 }
 
 function trajectory(runId: string, id: string): Trajectory {

@@ -53,24 +53,21 @@ function conversation(): Conversation {
 
 async function evalWith(server: FakeOpenAI, runId: string, bundles: string[] | null) {
   const choice = bundles ? ["--swe-agent-bundles", bundles.join(",")] : [];
-  return runCli([
-    "eval",
-    "--model-url",
-    server.url,
-    "--run-id",
-    runId,
-    "--results",
-    suite.results,
-    "--instances",
-    ID,
-    "--action-format",
-    "tools",
-    "--templates",
-    TEMPLATES,
-    "--swe-agent-root",
-    CHECKOUT,
-    ...choice,
-  ]);
+  return runCli(
+    suite.evalArgs(
+      server,
+      runId,
+      "--instances",
+      ID,
+      "--action-format",
+      "tools",
+      "--templates",
+      TEMPLATES,
+      "--swe-agent-root",
+      CHECKOUT,
+      ...choice,
+    ),
+  );
 }
 
 describe("bottega eval --swe-agent-root: the checkout's bundles in the container", () => {

@@ -323,19 +323,19 @@ function writeParquet(rows: Record<string, string>[]): Uint8Array {
     structs(id: number, writers: (() => void)[]): this {
       this.header(id, 9);
       this.bytes.push((writers.length << 4) | 12);
-      writers.forEach((w) => this.body(w));
+      for (const w of writers) this.body(w);
       return this;
     }
     i32s(id: number, values: number[]): this {
       this.header(id, 9);
       this.bytes.push((values.length << 4) | 5);
-      values.forEach((v) => this.zigzag(v));
+      for (const v of values) this.zigzag(v);
       return this;
     }
     strings(id: number, values: string[]): this {
       this.header(id, 9);
       this.bytes.push((values.length << 4) | 8);
-      values.forEach((v) => this.binary(v));
+      for (const v of values) this.binary(v);
       return this;
     }
     end(): number[] {

@@ -184,7 +184,7 @@ describe("bottega eval --predictions on the fixtures", () => {
       const log = readFileSync(join(dir, "run_instance.log"), "utf8");
       expect(log).toContain("Failed to apply patch to container: git apply --verbose\n");
       expect(log).toContain("Failed to apply patch to container: patch --batch --fuzz=5 -p1 -i\n");
-      expect(log).toMatch(/>>>>> Patch Apply Failed:\n[^]*(malformed|unexpected(ly)? end|Only garbage)/);
+      expect(log).toMatch(/>>>>> Patch Apply Failed:\n[\s\S]*(malformed|unexpected(ly)? end|Only garbage)/);
     }
     // A patch that does not apply is neither an evaluation failure nor the machine's.
     const sections = summarySections("corrupt");

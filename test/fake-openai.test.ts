@@ -25,6 +25,7 @@ const messages = (first: string, ...rest: Array<{ role: string; content: string 
 ];
 
 // Wire-format assertions read loosely typed JSON on purpose.
+// biome-ignore lint/suspicious/noExplicitAny: the assertions index into arbitrary JSON
 const json = async (response: Response | Promise<Response>): Promise<any> => (await response).json();
 
 function post(url: string, body: unknown) {

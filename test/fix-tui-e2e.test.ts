@@ -19,7 +19,9 @@ import { TmuxTerminal } from "./support/tmux.ts";
  */
 const suite = fixtureSuite("fix-tui");
 const terminals: TmuxTerminal[] = [];
-afterAll(() => terminals.forEach((t) => t.kill()));
+afterAll(() => {
+  for (const t of terminals) t.kill();
+});
 
 const bash = (command: string, thought = "") => ({ ...toolCalls({ name: "bash", arguments: { command } }), content: thought });
 const TASK = "Chained subtraction is wrong: 10 - 4 - 3 gives 9, should give 3.";

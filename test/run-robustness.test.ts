@@ -16,7 +16,7 @@ const ids = suite.ids;
 const goldEpisode = (row: TaskRow) => suite.episode(row);
 const serve = (conversations: Conversation[], latencyMs = 0) => suite.serve(conversations, { latencyMs });
 
-const readJson = (...path: string[]) => JSON.parse(readFileSync(join(suite.results, ...path), "utf8"));
+const readJson = suite.readJson;
 const events = (runId: string) =>
   readFileSync(join(suite.results, runId, "events.jsonl"), "utf8")
     .trim()
@@ -26,18 +26,7 @@ const containersOf = (runId: string) =>
   execFileSync("docker", ["ps", "-aq", "--filter", `label=bottega.run=${runId}`])
     .toString()
     .trim();
-const evalArgs = (server: FakeOpenAI, runId: string, ...extra: string[]) => [
-  "eval",
-  "--model-url",
-  server.url,
-  "--run-id",
-  runId,
-  "--results",
-  suite.results,
-  "--workers",
-  "2",
-  ...extra,
-];
+const evalArgs = (server: FakeOpenAI, runId: string, ...extra: string[]) => suite.evalArgs(server, runId, "--workers", "2", ...extra);
 
 describe("a run killed with SIGKILL and started again", () => {
   it("finishes with the same reports as an uninterrupted run, no container left, nothing graded twice", async () => {

@@ -142,7 +142,7 @@ describe("functionTools", () => {
     expect(JSON.stringify(functionTools(makeTools(z)))).toBe(first);
     // Mutating a returned array must not leak into the next build (the parameters are cached).
     const mutated = functionTools(makeTools(z));
-    (mutated[0]!.function.parameters as { properties: Record<string, unknown> }).properties["extra"] = {};
+    (mutated[0]!.function.parameters as { properties: Record<string, unknown> }).properties.extra = {};
     expect(JSON.stringify(functionTools(makeTools(z)))).toBe(first);
 
     const script = [

@@ -23,20 +23,9 @@ const requestsOf = (server: FakeOpenAI, id: string) =>
 const trajectory = (runId: string, id: string): Trajectory => readTrajectory(join(suite.results, runId, "trajectories", `${id}.json`));
 
 async function evalWith(server: FakeOpenAI, runId: string, extra: string[] = []) {
-  const result = await runCli([
-    "eval",
-    "--model-url",
-    server.url,
-    "--run-id",
-    runId,
-    "--results",
-    suite.results,
-    "--workers",
-    "3",
-    ...extra,
-  ]);
+  const result = await runCli(suite.evalArgs(server, runId, "--workers", "3", ...extra));
   expect(result.code, result.stderr + result.stdout).toBe(0);
-  return { report: JSON.parse(readFileSync(join(suite.results, runId, "report.json"), "utf8")), stderr: result.stderr };
+  return { report: suite.readJson(runId, "report.json"), stderr: result.stderr };
 }
 
 /** The agent only (`bottega run`): no grading. */

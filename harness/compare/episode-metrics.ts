@@ -9,7 +9,7 @@ const NONE: EpisodeMetrics = { exit_status: null, steps: null, tokens: null, wal
  * (another tool's `.traj`, a torn file) gives nulls: the run has no episode data for it.
  */
 export function episodeMetrics(path: string): EpisodeMetrics {
-  let trajectory;
+  let trajectory: ReturnType<typeof readTrajectory>;
   try {
     trajectory = readTrajectory(path);
   } catch {

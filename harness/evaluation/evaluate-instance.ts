@@ -96,7 +96,7 @@ export async function evaluateInstance(options: EvaluateInstanceOptions): Promis
     log.info(`Git diff after:\n${diffAfter}`);
     if (diffAfter !== diffBefore) log.info("Git diff changed after running eval script");
 
-    let report;
+    let report: ReturnType<typeof gradeInstance>;
     try {
       report = gradeInstance({ row, prediction, log: run.output, semantics: options.semantics, spec: options.spec });
     } catch (error) {

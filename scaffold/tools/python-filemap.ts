@@ -170,7 +170,7 @@ function scan(src: string, p: number): { endOfLine: boolean; indent: number; fir
 function blockEnd(src: string, p: number, level: number): number {
   for (let guard = 0; guard < 100_000; guard++) {
     const seen = scan(src, p);
-    if (seen && seen.endOfLine && seen.indent < level && seen.firstComment < level) return p;
+    if (seen?.endOfLine && seen.indent < level && seen.firstComment < level) return p;
     // No dedent here: the next token is a comment (an extra, kept inside the block).
     let j = p;
     while (j < src.length && /[\s\f\uFEFF\u2060\u200B]/.test(src[j]!)) j++;

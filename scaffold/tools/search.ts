@@ -63,7 +63,7 @@ async function resolveDirectory(context: ToolContext, cwd: string, dir: string |
 }
 
 async function workingDirectoryFor(context: ToolContext, path: string | undefined): Promise<string> {
-  return path !== undefined && path.startsWith("/") ? "/" : shellWorkingDirectory(context);
+  return path?.startsWith("/") ? "/" : shellWorkingDirectory(context);
 }
 
 function lines(text: string): string[] {

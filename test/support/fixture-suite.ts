@@ -1,4 +1,4 @@
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll } from "vitest";
@@ -37,6 +37,19 @@ export function fixtureSuite(name: string) {
       servers.push(server);
       return server;
     },
+    /** `bottega eval` against `server`, into this suite's results folder. */
+    evalArgs: (server: FakeOpenAI, runId: string, ...extra: string[]): string[] => [
+      "eval",
+      "--model-url",
+      server.url,
+      "--run-id",
+      runId,
+      "--results",
+      suite.results,
+      ...extra,
+    ],
+    /** A run's file under the results folder, parsed. */
+    readJson: (...path: string[]) => JSON.parse(readFileSync(join(suite.results, ...path), "utf8")),
   };
   beforeAll(async () => {
     suite.rows = (await loadDataset({ source: FIXTURES_DIR })).rows;

@@ -109,7 +109,7 @@ export async function run(argv: string[]): Promise<number> {
       import("../../../harness/compare/terminal-summary.ts"),
       import("../../../harness/compare/write-compare-outputs.ts"),
     ]);
-  let inputs;
+  let inputs: Awaited<ReturnType<typeof readCompareInputs>>;
   try {
     inputs = await readCompareInputs({
       arguments: args,

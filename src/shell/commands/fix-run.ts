@@ -161,7 +161,7 @@ async function newRecord(v: FixFlagValues, approval: string, modelURL: string, p
   if (str("instance")) {
     if (positionals.length > 0) throw new CliUsageError("--instance works on the instance's image: leave out PATH");
     const bundled = str("dataset") === undefined || str("dataset") === "fixtures";
-    let dataset;
+    let dataset: Awaited<ReturnType<typeof loadDataset>>;
     try {
       dataset = await loadDataset({ source: bundled ? FIXTURES_DIR : str("dataset")!, instances: [str("instance")!] });
     } catch (error) {

@@ -27,7 +27,9 @@ export function ApprovalBox({
       <Text bold color={theme.accent} wrap="truncate-end">
         step {approval.step} wants to run: {approval.tool === "bash" ? "a command" : actionSummary(approval.tool, approval.args)}
       </Text>
-      {command && command.slice(0, bodyRows).map((row, i) => <Text key={i}>{`$ ${row}`}</Text>)}
+      {command?.slice(0, bodyRows).map((row, i) => (
+        <Text key={i}>{`$ ${row}`}</Text>
+      ))}
       {command && command.length > bodyRows && <Text dimColor>… {command.length - bodyRows} more rows</Text>}
       {!command && approval.diff && <DiffView diff={approval.diff} theme={theme} maxLines={bodyRows - 1} />}
       {!command && !approval.diff && approval.tool === "str_replace_editor" && approval.args.command !== "view" && (

@@ -266,7 +266,7 @@ export async function startKubeApiServer(
     };
     if (!authorized(request)) return refuse(401, "Unauthorized");
     const match = POD_PATH.exec(url.pathname);
-    if (!match || match[3] !== "exec") return refuse(404, "the server could not find the requested resource");
+    if (match?.[3] !== "exec") return refuse(404, "the server could not find the requested resource");
     const [, ns, name] = match as unknown as [string, string, string];
     const pod = registry.get(ns, name);
     if (!pod) return refuse(404, `pods "${name}" not found`);

@@ -169,7 +169,7 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions): Promise<FakeO
     });
   }
 
-  async function chat(req: http.IncomingMessage, res: http.ServerResponse, record: RecordedRequest) {
+  async function chat(res: http.ServerResponse, record: RecordedRequest) {
     const parsed = ChatRequest.safeParse(record.body);
     if (!parsed.success) return sendJson(res, 400, badRequestBody(`fake-openai: invalid request: ${parsed.error.message}`));
     const request = parsed.data;
@@ -252,7 +252,7 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions): Promise<FakeO
       const { messages = [], tools } = (body ?? {}) as { messages?: Json[]; tools?: unknown[] };
       return sendJson(res, 200, { count: countTokens(renderPrompt(messages, tools)), max_model_len: options.maxModelLen ?? null });
     }
-    if (method === "POST" && path === "/v1/chat/completions") return chat(req, res, record);
+    if (method === "POST" && path === "/v1/chat/completions") return chat(res, record);
     return sendJson(res, 404, { detail: "Not Found" });
   }
 

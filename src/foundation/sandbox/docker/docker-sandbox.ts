@@ -22,7 +22,6 @@ export class DockerSandbox implements Sandbox {
   private readonly limits: LimitWatch;
 
   private constructor(
-    private readonly docker: Docker,
     private readonly container: Docker.Container,
     readonly id: string,
     readonly spec: ContainerSpec,
@@ -69,7 +68,7 @@ export class DockerSandbox implements Sandbox {
     } catch (error) {
       throw engineError(error, `creating a container from ${spec.image}`, context);
     }
-    const sandbox = new DockerSandbox(docker, container, container.id, spec, onRemoved);
+    const sandbox = new DockerSandbox(container, container.id, spec, onRemoved);
     liveContainers.add(sandbox);
     try {
       await container.start();

@@ -16,6 +16,7 @@ const OOM_KILLS =
  * grows the disk stops while the container (and the agent's work in it) stays readable.
  */
 const STOP_ALL_COMMANDS =
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: a shell parameter expansion, not a template
   'for p in /proc/[0-9]*; do pid=${p#/proc/}; [ "$pid" = 1 ] || [ "$pid" = "$$" ] && continue; ' +
   '[ "$(cat $p/comm 2>/dev/null)" = tail ] && [ "$(cat $p/stat 2>/dev/null | cut -d" " -f4)" = 1 ] && continue; kill -9 "$pid" 2>/dev/null; done; true';
 

@@ -10,7 +10,7 @@ import { LABELS } from "../owner.ts";
  * those are bounded by their active deadline instead.
  */
 export async function reapDeadPods(kube: KubeConnection): Promise<Array<{ id: string; run?: string; instance?: string }>> {
-  let pods;
+  let pods: Awaited<ReturnType<typeof kube.api.listNamespacedPod>>["items"];
   try {
     pods = (await kube.api.listNamespacedPod({ namespace: kube.namespace, labelSelector: OWNER_HOST_LABEL })).items;
   } catch (error) {
