@@ -34,7 +34,8 @@ function info(pod: { metadata?: { name?: string; annotations?: Record<string, st
  * Sandboxes as pods of one namespace. Images are the nodes' business: the kubelet pulls what a
  * pod needs (hasImage is true, pullImage does nothing, and a pull that fails is the pod's
  * ImageUnavailableError). Networks per role are not a pod setting: a NetworkPolicy on the
- * namespace decides them (docs/kubernetes.md).
+ * namespace decides them (docs/kubernetes.md). Nor is a process limit: the kubelet's
+ * podPidsLimit bounds every pod of its node.
  */
 export class KubernetesBackend implements SandboxBackend {
   readonly name = "kubernetes";
@@ -50,6 +51,9 @@ export class KubernetesBackend implements SandboxBackend {
     const labels: Record<string, string> = { [LABELS.role]: request.role };
     if (this.config.runId !== undefined) labels[LABELS.run] = this.config.runId;
     if (request.instanceId !== undefined) labels[LABELS.instance] = request.instanceId;
+    // As on Docker: agents are contained (their memory, disk and privileges); grading and
+    // build pods keep the official harness's container, only the run-wide limits apply.
+    const agent = request.role === "agent" ? this.config.agent : undefined;
     const sandbox = await KubernetesSandbox.create(
       this.kube,
       {
@@ -57,7 +61,11 @@ export class KubernetesBackend implements SandboxBackend {
         labels,
         user: this.config.user,
         workdir: this.config.workdir,
-        memoryBytes: this.config.memoryBytes,
+        memoryBytes: agent ? (this.config.memoryBytes ?? agent.memoryBytes) : this.config.memoryBytes,
+        diskBytes: agent?.diskBytes,
+        capDrop: agent ? agent.capDrop : [],
+        capAdd: agent ? agent.capAdd : [],
+        noNewPrivileges: agent ? agent.noNewPrivileges : false,
         cpus: this.config.cpus,
       },
       {

@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import type { V1Pod } from "@kubernetes/client-node";
 import type { ContainerSpec } from "../container-spec.ts";
 import { ContainerGoneError, SandboxError, SandboxFileNotFound } from "../errors.ts";
 import { liveContainers } from "../live-containers.ts";
@@ -17,6 +18,21 @@ import { PtyShell } from "../pty-shell.ts";
 
 /** How long a pod may take to start (image pulls of multi-GB instance images included). */
 const DEFAULT_START_TIMEOUT_MS = 15 * 60_000;
+
+/**
+ * Why the kubelet evicted a pod for ephemeral storage (the writable layer, logs and emptyDirs),
+ * if it did: past the pod's own limit ("Pod ephemeral local storage usage exceeds the total
+ * limit of containers 1Gi.", "Container sandbox exceeded its local ephemeral storage limit
+ * "1Gi"."), which is the run's --disk, or because the node ran short ("The node was low on
+ * resource: ephemeral-storage. …"), which is the node's failure, not the sandbox's.
+ */
+function diskEviction(pod: V1Pod): "limit" | "node" | undefined {
+  if (pod.status?.reason !== "Evicted") return undefined;
+  const message = pod.status.message ?? "";
+  if (/(ephemeral local|local ephemeral) storage/i.test(message)) return "limit";
+  if (/ephemeral-storage/i.test(message)) return "node";
+  return undefined;
+}
 
 /** Single-quotes a string for /bin/sh. */
 const shellQuote = (value: string) => `'${value.replace(/'/g, `'\\''`)}'`;
@@ -82,9 +98,10 @@ export class KubernetesSandbox implements Sandbox {
    * When a command could not run or ended without a status, whether the pod itself is gone
    * (deleted, evicted, past its deadline, container stopped): then the failure is the
    * infrastructure's, ContainerGoneError, and the instance is retried like a dead container.
+   * An eviction for disk says so, naming the limit, even when the exec API already said the
+   * pod was gone ("completed pod"), since that alone would not tell why.
    */
   private async explain(error: unknown): Promise<Error> {
-    if (error instanceof ContainerGoneError) return error;
     const pod = await this.kube.api
       .readNamespacedPod({ name: this.id, namespace: this.kube.namespace })
       .catch((e: { code?: number }) => (e.code === 404 ? null : undefined));
@@ -92,6 +109,20 @@ export class KubernetesSandbox implements Sandbox {
       pod?.status?.phase === "Running" &&
       pod.status.containerStatuses?.[0]?.state?.running !== undefined &&
       !pod.metadata?.deletionTimestamp;
+    const eviction = pod ? diskEviction(pod) : undefined;
+    if (pod && eviction) {
+      const limit = pod.spec?.containers?.[0]?.resources?.limits?.["ephemeral-storage"];
+      const why =
+        eviction === "limit"
+          ? `it wrote past its disk limit (ephemeral-storage ${limit ?? "unknown"}, set by --disk)`
+          : "its node ran short of disk (ephemeral-storage)";
+      return new ContainerGoneError(
+        `pod ${this.id} was evicted under the command: ${why}: ${pod.status?.message?.trim()}`,
+        { pod: this.id, reason: "Evicted" },
+        { cause: error },
+      );
+    }
+    if (error instanceof ContainerGoneError) return error;
     if (pod === null || (pod !== undefined && !running)) {
       const state = pod ? `phase ${pod.status?.phase}${pod.status?.reason ? `, ${pod.status.reason}` : ""}` : "deleted";
       return new ContainerGoneError(
