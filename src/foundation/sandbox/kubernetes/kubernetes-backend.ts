@@ -1,3 +1,4 @@
+import { SandboxConfigError } from "../errors.ts";
 import { LABELS } from "../owner.ts";
 import type { Sandbox } from "../sandbox.ts";
 import type { SandboxBackend, SandboxBackendConfig, SandboxInfo, SandboxRequest } from "../sandbox-backend.ts";
@@ -14,6 +15,16 @@ import { reapDeadPods } from "./reaper.ts";
  */
 export async function openKubernetesBackend(config: SandboxBackendConfig): Promise<SandboxBackend> {
   const template = config.kubernetes.podTemplate ? loadPodTemplate(config.kubernetes.podTemplate) : undefined;
+  // The allowlist's egress proxy is a Docker container: refused rather than silently open.
+  if (config.network.agent === "allowlist")
+    throw new SandboxConfigError('agent network "allowlist" is not available on Kubernetes: use a NetworkPolicy (docs/kubernetes.md)');
+  // A pod has no network setting: saying so beats letting "none" look applied.
+  if (config.network.agent !== "bridge") {
+    console.warn(
+      `warning: agent network "${config.network.agent}" is not applied to pods, which get the cluster's pod network: ` +
+        "contain them with a NetworkPolicy on the label bottega.role=agent (docs/kubernetes.md)",
+    );
+  }
   const kube = await connectKubernetes({ namespace: config.kubernetes.namespace });
   return new KubernetesBackend(kube, config, template);
 }
