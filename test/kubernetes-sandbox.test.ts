@@ -153,6 +153,8 @@ describe("Kubernetes sandbox pods", () => {
       expect(isInfrastructureError(error)).toBe(true);
       expect((error as Error).message).toMatch(/wrote past its disk limit \(ephemeral-storage 52428800, set by --disk\)/);
       expect((error as Error).message).toMatch(/Pod ephemeral local storage usage exceeds the total limit of containers 52428800/);
+      // What ends the episode exit_disk, as on Docker, rather than a retried infrastructure failure.
+      expect(box.limitBreach()).toMatchObject({ limit: "disk", message: (error as Error).message });
     } finally {
       await box.remove();
     }

@@ -4,7 +4,7 @@ import type { ContainerSpec } from "../container-spec.ts";
 import { ContainerGoneError, SandboxError, SandboxFileNotFound } from "../errors.ts";
 import { liveContainers } from "../live-containers.ts";
 import { TimedCommand } from "../timed-command.ts";
-import type { ExecOptions, ExecResult, Sandbox, ShellOptions, ShellSession } from "../sandbox.ts";
+import type { ExecOptions, ExecResult, LimitBreach, Sandbox, ShellOptions, ShellSession } from "../sandbox.ts";
 import { packSingleFile, unpackSingleFile } from "../tar-file.ts";
 import { awaitPodRunning } from "./await-pod-running.ts";
 import { createPodWithRetry } from "./create-pod.ts";
@@ -53,6 +53,7 @@ export interface KubernetesSandboxOptions {
 export class KubernetesSandbox implements Sandbox {
   private removed = false;
   private removal?: Promise<void>;
+  private breach: LimitBreach | undefined;
   /** Exec streams open on this pod: remove() closes them so none keeps the process alive. */
   private readonly channels = new Set<{ close(): void }>();
 
@@ -116,11 +117,10 @@ export class KubernetesSandbox implements Sandbox {
         eviction === "limit"
           ? `it wrote past its disk limit (ephemeral-storage ${limit ?? "unknown"}, set by --disk)`
           : "its node ran short of disk (ephemeral-storage)";
-      return new ContainerGoneError(
-        `pod ${this.id} was evicted under the command: ${why}: ${pod.status?.message?.trim()}`,
-        { pod: this.id, reason: "Evicted" },
-        { cause: error },
-      );
+      const message = `pod ${this.id} was evicted under the command: ${why}: ${pod.status?.message?.trim()}`;
+      // The pod's own limit is the episode's end (exit_disk), as on Docker; a node short of disk is not.
+      if (eviction === "limit") this.breach ??= { limit: "disk", message };
+      return new ContainerGoneError(message, { pod: this.id, reason: "Evicted" }, { cause: error });
     }
     if (error instanceof ContainerGoneError) return error;
     if (pod === null || (pod !== undefined && !running)) {
@@ -275,6 +275,11 @@ export class KubernetesSandbox implements Sandbox {
       this,
       options ?? {},
     );
+  }
+
+  /** The disk limit, once the kubelet evicted the pod past it (memory: see docs/kubernetes.md). */
+  limitBreach(): LimitBreach | undefined {
+    return this.breach;
   }
 
   /** Deletes the pod; every caller waits for the one deletion (see DockerSandbox.remove). */
