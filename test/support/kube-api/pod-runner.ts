@@ -12,8 +12,8 @@ const ORPHAN_AGE_S = 3600;
 /** How long a missing image stays in ErrImagePull before the kubelet reports the back-off. */
 const PULL_BACKOFF_MS = 1000;
 
-/** How often a pod's ephemeral storage is measured (the kubelet's eviction manager: every 10 s). */
-const STORAGE_POLL_MS = 1000;
+/** How often a pod's ephemeral storage is measured (the kubelet: every 10 s; Docker sandboxes: every 2 s). */
+const STORAGE_POLL_MS = 2000;
 
 const now = () => new Date().toISOString().replace(/\.\d+Z$/, "Z");
 
