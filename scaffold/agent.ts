@@ -291,7 +291,12 @@ export async function runAgent(episode: AgentEpisode): Promise<EpisodeOutcome> {
     try {
       result = await tool.run(action.args, context);
     } catch (error) {
-      if (isInfrastructureError(error)) throw new EpisodeEnd("exit_env", `the sandbox failed: ${(error as Error).message}`);
+      if (isInfrastructureError(error)) {
+        // A sandbox that died of its own limit (a pod evicted past its disk) ends with that limit, not as the machine's failure.
+        const breach = episode.sandbox.limitBreach?.();
+        if (breach) throw new EpisodeEnd(breach.limit === "disk" ? "exit_disk" : "exit_memory", breach.message);
+        throw new EpisodeEnd("exit_env", `the sandbox failed: ${(error as Error).message}`);
+      }
       result = { output: `The tool failed: ${(error as Error).message}`, isError: true };
     }
     if (stepSignal?.aborted)

@@ -137,6 +137,10 @@ describe("usage errors name the flag", () => {
     [["--action-format", "yaml"], /^--action-format: /],
     [["--run-id", "a b"], /^--run-id: letters, digits/],
     [["--pids=0"], /^--pids: /],
+    [
+      ["--sandbox", "kubernetes", "--agent-network", "allowlist"],
+      /^--agent-network: allowlist is not available on Kubernetes .*NetworkPolicy/,
+    ],
   ])("%j is checked by the config schema", (argv, message) => {
     expect(config(argv)).toThrow(CliUsageError);
     expect(config(argv)).toThrow(message);

@@ -4,6 +4,8 @@ import { ImageUnavailableError, isInfrastructureError } from "../src/foundation/
 import { LABELS } from "../src/foundation/sandbox/owner.ts";
 import { BASE_IMAGE } from "../src/foundation/sandbox/docker/base-image.ts";
 import type { KubeConnection } from "../src/foundation/sandbox/kubernetes/kube-connection.ts";
+import type { PodTemplate } from "../src/foundation/sandbox/kubernetes/pod-template.ts";
+import { AGENT_CAP_DROP, SandboxBackendConfig } from "../src/foundation/sandbox/sandbox-backend.ts";
 import { type KubeApiServer, startKubeApiServer } from "./support/kube-api/kube-api-server.ts";
 
 // The Kubernetes back end's own duties, against the test API server: what its pods look like,
@@ -16,17 +18,19 @@ let modules: {
   connectKubernetes: typeof import("../src/foundation/sandbox/kubernetes/kube-connection.ts").connectKubernetes;
   KubernetesSandbox: typeof import("../src/foundation/sandbox/kubernetes/kubernetes-sandbox.ts").KubernetesSandbox;
   loadPodTemplate: typeof import("../src/foundation/sandbox/kubernetes/pod-template.ts").loadPodTemplate;
+  KubernetesBackend: typeof import("../src/foundation/sandbox/kubernetes/kubernetes-backend.ts").KubernetesBackend;
 };
 
 beforeAll(async () => {
   server = await startKubeApiServer();
   process.env.KUBECONFIG = server.kubeconfigPath;
-  const [{ connectKubernetes }, { KubernetesSandbox }, { loadPodTemplate }] = await Promise.all([
+  const [{ connectKubernetes }, { KubernetesSandbox }, { loadPodTemplate }, { KubernetesBackend }] = await Promise.all([
     import("../src/foundation/sandbox/kubernetes/kube-connection.ts"),
     import("../src/foundation/sandbox/kubernetes/kubernetes-sandbox.ts"),
     import("../src/foundation/sandbox/kubernetes/pod-template.ts"),
+    import("../src/foundation/sandbox/kubernetes/kubernetes-backend.ts"),
   ]);
-  modules = { connectKubernetes, KubernetesSandbox, loadPodTemplate };
+  modules = { connectKubernetes, KubernetesSandbox, loadPodTemplate, KubernetesBackend };
   kube = await connectKubernetes();
 }, 120_000);
 
@@ -84,6 +88,73 @@ describe("Kubernetes sandbox pods", () => {
         resources: { requests: { cpu: "500m", memory: String(1 << 30) }, limits: { cpu: "2000m", memory: String(1 << 30) } },
       });
       expect((await box.exec("pwd")).output).toBe("/tmp\n");
+    } finally {
+      await box.remove();
+    }
+  }, 60_000);
+
+  it("gives agent pods the containment as defaults a template may override, key by key; grading pods none", async () => {
+    const file = `${server.kubeconfigPath}.security.yaml`;
+    writeFileSync(
+      file,
+      [
+        "spec:",
+        "  containers:",
+        "    - securityContext: { capabilities: { drop: [ALL], add: [CHOWN] } }",
+        "      resources: { limits: { ephemeral-storage: 5Gi } }",
+      ].join("\n"),
+    );
+    const template = modules.loadPodTemplate(file);
+    const backend = (template?: PodTemplate) =>
+      new modules.KubernetesBackend(
+        kube,
+        SandboxBackendConfig.parse({ runId: "k8s-containment", agent: { memoryBytes: 300 * 2 ** 20, diskBytes: 2 ** 30 } }),
+        template,
+      );
+    const plain = backend();
+    const templated = backend(template);
+    try {
+      const [agent, grade, overridden] = await Promise.all([
+        plain.create({ image: BASE_IMAGE, role: "agent" }),
+        plain.create({ image: BASE_IMAGE, role: "grade" }),
+        templated.create({ image: BASE_IMAGE, role: "agent" }),
+      ]);
+      const container = (id: string) => server.registry.get(server.namespace, id)!.spec.containers[0]!;
+      expect(container(agent.id)).toMatchObject({
+        securityContext: { runAsUser: 0, allowPrivilegeEscalation: false, capabilities: { drop: [...AGENT_CAP_DROP], add: [] } },
+        resources: {
+          requests: { memory: String(300 * 2 ** 20), "ephemeral-storage": String(2 ** 30) },
+          limits: { memory: String(300 * 2 ** 20), "ephemeral-storage": String(2 ** 30) },
+        },
+      });
+      expect(container(grade.id).securityContext).toEqual({ runAsUser: 0 });
+      expect(container(grade.id).resources).toEqual({ requests: {}, limits: {} });
+      // The template's capabilities replace ours whole; what it does not set stays ours.
+      expect(container(overridden.id)).toMatchObject({
+        securityContext: { runAsUser: 0, allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"], add: ["CHOWN"] } },
+        resources: { requests: { "ephemeral-storage": String(2 ** 30) }, limits: { "ephemeral-storage": "5Gi" } },
+      });
+      expect((await overridden.exec("grep CapEff /proc/self/status")).output).toMatch(/CapEff:\s*0000000000000001\n/);
+    } finally {
+      await Promise.all([plain.removeAll(), templated.removeAll()]);
+    }
+  }, 60_000);
+
+  it("a pod evicted past its ephemeral-storage limit fails its commands as infrastructure, naming the disk limit", async () => {
+    const box = await modules.KubernetesSandbox.create(kube, { image: BASE_IMAGE, labels, diskBytes: 50 * 2 ** 20 });
+    try {
+      const filling = await box.exec("head -c 80000000 /dev/zero > /tmp/fill; sleep 60", { timeoutMs: 30_000 }).then(
+        (result) => result.exitCode,
+        (error: Error) => error,
+      );
+      await expect.poll(() => server.registry.get(server.namespace, box.id)?.status.reason, { timeout: 15_000 }).toBe("Evicted");
+      expect(filling).not.toBe(0);
+      const error = await box.exec("true").catch((e: unknown) => e);
+      expect(isInfrastructureError(error)).toBe(true);
+      expect((error as Error).message).toMatch(/wrote past its disk limit \(ephemeral-storage 52428800, set by --disk\)/);
+      expect((error as Error).message).toMatch(/Pod ephemeral local storage usage exceeds the total limit of containers 52428800/);
+      // What ends the episode exit_disk, as on Docker, rather than a retried infrastructure failure.
+      expect(box.limitBreach()).toMatchObject({ limit: "disk", message: (error as Error).message });
     } finally {
       await box.remove();
     }

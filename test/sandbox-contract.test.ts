@@ -1,7 +1,9 @@
 import type Docker from "dockerode";
 import { connectDocker } from "../src/foundation/sandbox/docker/docker-engine.ts";
 import { DockerSandbox } from "../src/foundation/sandbox/docker/docker-sandbox.ts";
+import { DockerBackend } from "../src/foundation/sandbox/docker/docker-backend.ts";
 import { reapDeadContainers } from "../src/foundation/sandbox/docker/reaper.ts";
+import { SandboxBackendConfig, type SandboxBackendConfigInput } from "../src/foundation/sandbox/sandbox-backend.ts";
 import { sandboxContract } from "./support/sandbox-contract.ts";
 import { type KubeApiServer, startKubeApiServer } from "./support/kube-api/kube-api-server.ts";
 
@@ -22,6 +24,7 @@ sandboxContract("docker", async () => {
           () => false,
         ),
     reap: () => reapDeadContainers(docker),
+    openBackend: async (config) => new DockerBackend(docker, SandboxBackendConfig.parse(config)),
     childScript: (image, labels) => `
       import { connectDocker } from "./src/foundation/sandbox/docker/docker-engine.ts";
       import { DockerSandbox } from "./src/foundation/sandbox/docker/docker-sandbox.ts";
@@ -37,6 +40,7 @@ async function kubernetesBackend(kubeconfig: string | undefined) {
   const { connectKubernetes } = await import("../src/foundation/sandbox/kubernetes/kube-connection.ts");
   const { KubernetesSandbox } = await import("../src/foundation/sandbox/kubernetes/kubernetes-sandbox.ts");
   const { reapDeadPods } = await import("../src/foundation/sandbox/kubernetes/reaper.ts");
+  const { KubernetesBackend } = await import("../src/foundation/sandbox/kubernetes/kubernetes-backend.ts");
   if (kubeconfig) process.env.KUBECONFIG = kubeconfig;
   const kube = await connectKubernetes({ namespace: process.env.BOTTEGA_K8S_NAMESPACE });
   return {
@@ -46,6 +50,7 @@ async function kubernetesBackend(kubeconfig: string | undefined) {
       return pod !== undefined && !pod.metadata?.deletionTimestamp;
     },
     reap: () => reapDeadPods(kube),
+    openBackend: async (config: SandboxBackendConfigInput) => new KubernetesBackend(kube, SandboxBackendConfig.parse(config), undefined),
     childScript: (image: string, labels: Record<string, string>) => `
       import { connectKubernetes } from "./src/foundation/sandbox/kubernetes/kube-connection.ts";
       import { KubernetesSandbox } from "./src/foundation/sandbox/kubernetes/kubernetes-sandbox.ts";

@@ -95,6 +95,13 @@ export const RunConfig = z
   .refine((config) => (config.predictions === undefined) !== (config.model === undefined), {
     message: "give either predictions to grade or a model to run, not both",
     path: ["predictions"],
+  })
+  // The egress proxy of "allowlist" is a Docker container on a Docker network: pods cannot use
+  // it, and running them with the cluster's open network instead would be a silent downgrade.
+  .refine((config) => !(config.sandbox === "kubernetes" && config.agentNetwork === "allowlist"), {
+    message:
+      "allowlist is not available on Kubernetes (its egress proxy is a Docker container): leave the default and contain agent pods with a NetworkPolicy on the label bottega.role=agent (docs/kubernetes.md)",
+    path: ["agentNetwork"],
   });
 export type RunConfig = z.infer<typeof RunConfig>;
 export type RunConfigInput = z.input<typeof RunConfig>;

@@ -4,6 +4,7 @@ import type { ContainerSpec } from "../../src/foundation/sandbox/container-spec.
 import { SandboxFileNotFound } from "../../src/foundation/sandbox/errors.ts";
 import { LABELS } from "../../src/foundation/sandbox/owner.ts";
 import type { Sandbox, ShellSession } from "../../src/foundation/sandbox/sandbox.ts";
+import type { SandboxBackend, SandboxBackendConfigInput } from "../../src/foundation/sandbox/sandbox-backend.ts";
 import { BASE_IMAGE } from "../../src/foundation/sandbox/docker/base-image.ts";
 import { PROJECT_ROOT } from "./cli.ts";
 
@@ -21,7 +22,23 @@ export interface ContractBackend {
   childScript(image: string, labels: Record<string, string>): string;
   /** Extra environment for that child (e.g. KUBECONFIG). */
   childEnv?: Record<string, string>;
+  /** The back end itself, opened with `config`: what makes a sandbox of a role (its containment). */
+  openBackend(config: SandboxBackendConfigInput): Promise<SandboxBackend>;
 }
+
+/** Prints the limit of the sandbox's memory cgroup (v2, else v1). */
+const MEMORY_LIMIT = "cat /sys/fs/cgroup/memory.max 2>/dev/null || cat /sys/fs/cgroup/memory/memory.limit_in_bytes";
+/**
+ * What the containment takes away, probed from inside: raw sockets (NET_RAW, as the red-team
+ * probe), device nodes (MKNOD), and a setuid-root copy of `id` run by nobody, whose effective
+ * uid stays nobody's under no_new_privs.
+ */
+const PROBE_PRIVILEGES = [
+  `python3 -c "import socket\ntry: socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_ICMP); print('raw=open')\nexcept PermissionError: print('raw=denied')"`,
+  "mknod /tmp/probe-dev b 8 0 2>/dev/null; echo mknod=$?",
+  "grep NoNewPrivs /proc/self/status",
+  "cp /usr/bin/id /tmp/suid-id && chmod 4755 /tmp/suid-id",
+].join("; ");
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -171,6 +188,35 @@ export function sandboxContract(name: string, setup: () => Promise<ContractBacke
       expect(await Promise.race([running, sleep(15_000).then(() => "still running")])).not.toBe("still running");
       expect(await eventually(async () => !(await backend.exists(other.id)), 30_000)).toBe(true);
     }, 60_000);
+
+    it("contains an agent sandbox (no raw sockets, no device nodes, no_new_privs, its memory) and leaves a grading one as the harness's", async () => {
+      const sandboxes = await backend.openBackend({
+        runId: `${run}-containment`,
+        network: { agent: "none", grade: "none", build: "none" },
+        agent: { memoryBytes: 300 * 2 ** 20 },
+      });
+      try {
+        const [agent, grade] = await Promise.all([
+          sandboxes.create({ image: BASE_IMAGE, role: "agent", instanceId: "containment" }),
+          sandboxes.create({ image: BASE_IMAGE, role: "grade", instanceId: "containment" }),
+        ]);
+        const agentProbe = (await agent.exec(PROBE_PRIVILEGES)).output;
+        expect(agentProbe).toContain("raw=denied");
+        expect(agentProbe).toContain("mknod=1");
+        expect(agentProbe).toMatch(/NoNewPrivs:\s*1/);
+        expect((await agent.exec("/tmp/suid-id -u", { user: "nobody" })).output).toBe("65534\n");
+        expect((await agent.exec(MEMORY_LIMIT)).output.trim()).toBe(String(300 * 2 ** 20));
+
+        const gradeProbe = (await grade.exec(PROBE_PRIVILEGES)).output;
+        expect(gradeProbe).toContain("raw=open");
+        expect(gradeProbe).toContain("mknod=0");
+        expect(gradeProbe).toMatch(/NoNewPrivs:\s*0/);
+        expect((await grade.exec("/tmp/suid-id -u", { user: "nobody" })).output).toBe("0\n");
+        expect((await grade.exec(MEMORY_LIMIT)).output.trim()).not.toBe(String(300 * 2 ** 20));
+      } finally {
+        await sandboxes.removeAll();
+      }
+    }, 120_000);
 
     it("reaps the sandboxes of a process killed with SIGKILL and leaves live ones", async () => {
       const script = backend.childScript(BASE_IMAGE, { [LABELS.run]: `${run}-reaper`, [LABELS.instance]: "orphan" });

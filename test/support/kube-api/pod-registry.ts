@@ -29,6 +29,12 @@ export interface ContainerSpec {
   env?: Array<{ name: string; value?: string }>;
   imagePullPolicy?: string;
   resources?: { limits?: Record<string, string>; requests?: Record<string, string> };
+  securityContext?: {
+    runAsUser?: number;
+    allowPrivilegeEscalation?: boolean;
+    capabilities?: { drop?: string[]; add?: string[] };
+    [key: string]: unknown;
+  };
   [key: string]: unknown;
 }
 

@@ -12,13 +12,18 @@ const ORPHAN_AGE_S = 3600;
 /** How long a missing image stays in ErrImagePull before the kubelet reports the back-off. */
 const PULL_BACKOFF_MS = 1000;
 
+/** How often a pod's ephemeral storage is measured (the kubelet: every 10 s; Docker sandboxes: every 2 s). */
+const STORAGE_POLL_MS = 2000;
+
 const now = () => new Date().toISOString().replace(/\.\d+Z$/, "Z");
 
 /**
  * The kubelet of the test API server: runs each pod's first container as a Docker container
  * (network none: nothing in tests reaches a network), and reports its life in the pod's
  * status the way a node does (Pending → Running → Succeeded/Failed, image pull failures as
- * waiting reasons, the active deadline as DeadlineExceeded).
+ * waiting reasons, the active deadline as DeadlineExceeded). It honours what a real kubelet
+ * enforces of the container's spec: the user, the capabilities, no privilege escalation, the
+ * memory and cpu limits, and the ephemeral-storage limit (measured, and the pod evicted past it).
  */
 export class PodRunner {
   private readonly containers = new Map<string, Docker.Container>();
@@ -106,11 +111,14 @@ export class PodRunner {
       return;
     }
     const limits = spec.resources?.limits ?? {};
+    const memory = limits.memory ? Math.round(parseQuantity(limits.memory)) : undefined;
+    const security = spec.securityContext ?? {};
     const container = await this.docker.createContainer({
       Image: spec.image,
       ...(spec.command ? { Entrypoint: spec.command } : {}),
       ...(spec.args ? { Cmd: spec.args } : {}),
       WorkingDir: spec.workingDir,
+      ...(security.runAsUser !== undefined ? { User: String(security.runAsUser) } : {}),
       Env: (spec.env ?? []).map((variable) => `${variable.name}=${variable.value ?? ""}`),
       Labels: { [RUNNER_LABELS.owner]: currentOwner(), [RUNNER_LABELS.server]: this.serverId, [RUNNER_LABELS.pod]: key },
       HostConfig: {
@@ -118,8 +126,16 @@ export class PodRunner {
         // With a shared process namespace the pod's pause process is PID 1 and reaps orphans;
         // Docker's init does the same for a single container.
         Init: pod.spec.shareProcessNamespace === true,
-        Memory: limits.memory ? Math.round(parseQuantity(limits.memory)) : undefined,
+        // Nodes run without swap: the memory limit is the whole of it.
+        Memory: memory,
+        MemorySwap: memory,
         NanoCpus: limits.cpu ? Math.round(parseQuantity(limits.cpu) * 1e9) : undefined,
+        // The runtime's default capabilities, less and plus the container's (Docker takes the
+        // names with or without CAP_, as containerd does).
+        CapDrop: security.capabilities?.drop,
+        CapAdd: security.capabilities?.add,
+        // allowPrivilegeEscalation: false is the no_new_privs bit on the container's processes.
+        SecurityOpt: security.allowPrivilegeEscalation === false ? ["no-new-privileges"] : undefined,
       },
     });
     this.containers.set(key, container);
@@ -157,15 +173,27 @@ export class PodRunner {
         void container.kill().catch(() => {});
       });
     }
+    let evicted = false;
+    const storageLimit = limits["ephemeral-storage"];
+    if (storageLimit) {
+      this.watchStorage(container, parseQuantity(storageLimit), () => {
+        evicted = true;
+        void container.kill().catch(() => {});
+      });
+    }
     const { StatusCode } = (await container.wait()) as { StatusCode: number };
     if (this.deleting.has(key)) return;
     this.containers.delete(key);
     const finished = now();
     this.setStatus(pod, (status) => {
-      status.phase = deadlineExceeded || StatusCode !== 0 ? "Failed" : "Succeeded";
+      status.phase = deadlineExceeded || evicted || StatusCode !== 0 ? "Failed" : "Succeeded";
       if (deadlineExceeded) {
         status.reason = "DeadlineExceeded";
         status.message = `Pod was active on the node longer than the specified deadline`;
+      } else if (evicted) {
+        // The eviction manager's message for a pod past the sum of its containers' limits.
+        status.reason = "Evicted";
+        status.message = `Pod ephemeral local storage usage exceeds the total limit of containers ${storageLimit}. `;
       }
       status.conditions = status.conditions?.map((c) =>
         c.type === "Ready" || c.type === "ContainersReady"
@@ -193,6 +221,24 @@ export class PodRunner {
       ];
     });
     await container.remove({ force: true }).catch(() => {});
+  }
+
+  /**
+   * Measures the container's writable layer until it stops, and calls `evict` once it holds
+   * more than `limitBytes`, as the kubelet's eviction manager does with the pod's usage.
+   */
+  private watchStorage(container: Docker.Container, limitBytes: number, evict: () => void): void {
+    const poll = async () => {
+      try {
+        const info = (await container.inspect({ size: true } as never)) as unknown as { SizeRw?: number; State: { Running: boolean } };
+        if (!info.State.Running) return;
+        if ((info.SizeRw ?? 0) > limitBytes) return evict();
+      } catch {
+        return; // removed
+      }
+      this.later(STORAGE_POLL_MS, () => void poll());
+    };
+    this.later(STORAGE_POLL_MS, () => void poll());
   }
 
   private async imagePresent(image: string): Promise<boolean> {

@@ -1,3 +1,4 @@
+import { SandboxConfigError } from "../errors.ts";
 import { LABELS } from "../owner.ts";
 import type { Sandbox } from "../sandbox.ts";
 import type { SandboxBackend, SandboxBackendConfig, SandboxInfo, SandboxRequest } from "../sandbox-backend.ts";
@@ -14,6 +15,16 @@ import { reapDeadPods } from "./reaper.ts";
  */
 export async function openKubernetesBackend(config: SandboxBackendConfig): Promise<SandboxBackend> {
   const template = config.kubernetes.podTemplate ? loadPodTemplate(config.kubernetes.podTemplate) : undefined;
+  // The allowlist's egress proxy is a Docker container: refused rather than silently open.
+  if (config.network.agent === "allowlist")
+    throw new SandboxConfigError('agent network "allowlist" is not available on Kubernetes: use a NetworkPolicy (docs/kubernetes.md)');
+  // A pod has no network setting: saying so beats letting "none" look applied.
+  if (config.network.agent !== "bridge") {
+    console.warn(
+      `warning: agent network "${config.network.agent}" is not applied to pods, which get the cluster's pod network: ` +
+        "contain them with a NetworkPolicy on the label bottega.role=agent (docs/kubernetes.md)",
+    );
+  }
   const kube = await connectKubernetes({ namespace: config.kubernetes.namespace });
   return new KubernetesBackend(kube, config, template);
 }
@@ -34,7 +45,8 @@ function info(pod: { metadata?: { name?: string; annotations?: Record<string, st
  * Sandboxes as pods of one namespace. Images are the nodes' business: the kubelet pulls what a
  * pod needs (hasImage is true, pullImage does nothing, and a pull that fails is the pod's
  * ImageUnavailableError). Networks per role are not a pod setting: a NetworkPolicy on the
- * namespace decides them (docs/kubernetes.md).
+ * namespace decides them (docs/kubernetes.md). Nor is a process limit: the kubelet's
+ * podPidsLimit bounds every pod of its node.
  */
 export class KubernetesBackend implements SandboxBackend {
   readonly name = "kubernetes";
@@ -50,6 +62,9 @@ export class KubernetesBackend implements SandboxBackend {
     const labels: Record<string, string> = { [LABELS.role]: request.role };
     if (this.config.runId !== undefined) labels[LABELS.run] = this.config.runId;
     if (request.instanceId !== undefined) labels[LABELS.instance] = request.instanceId;
+    // As on Docker: agents are contained (their memory, disk and privileges); grading and
+    // build pods keep the official harness's container, only the run-wide limits apply.
+    const agent = request.role === "agent" ? this.config.agent : undefined;
     const sandbox = await KubernetesSandbox.create(
       this.kube,
       {
@@ -57,7 +72,11 @@ export class KubernetesBackend implements SandboxBackend {
         labels,
         user: this.config.user,
         workdir: this.config.workdir,
-        memoryBytes: this.config.memoryBytes,
+        memoryBytes: agent ? (this.config.memoryBytes ?? agent.memoryBytes) : this.config.memoryBytes,
+        diskBytes: agent?.diskBytes,
+        capDrop: agent ? agent.capDrop : [],
+        capAdd: agent ? agent.capAdd : [],
+        noNewPrivileges: agent ? agent.noNewPrivileges : false,
         cpus: this.config.cpus,
       },
       {

@@ -1,9 +1,10 @@
 import { randomBytes } from "node:crypto";
+import type { V1Pod } from "@kubernetes/client-node";
 import type { ContainerSpec } from "../container-spec.ts";
 import { ContainerGoneError, SandboxError, SandboxFileNotFound } from "../errors.ts";
 import { liveContainers } from "../live-containers.ts";
 import { TimedCommand } from "../timed-command.ts";
-import type { ExecOptions, ExecResult, Sandbox, ShellOptions, ShellSession } from "../sandbox.ts";
+import type { ExecOptions, ExecResult, LimitBreach, Sandbox, ShellOptions, ShellSession } from "../sandbox.ts";
 import { packSingleFile, unpackSingleFile } from "../tar-file.ts";
 import { awaitPodRunning } from "./await-pod-running.ts";
 import { createPodWithRetry } from "./create-pod.ts";
@@ -17,6 +18,21 @@ import { PtyShell } from "../pty-shell.ts";
 
 /** How long a pod may take to start (image pulls of multi-GB instance images included). */
 const DEFAULT_START_TIMEOUT_MS = 15 * 60_000;
+
+/**
+ * Why the kubelet evicted a pod for ephemeral storage (the writable layer, logs and emptyDirs),
+ * if it did: past the pod's own limit ("Pod ephemeral local storage usage exceeds the total
+ * limit of containers 1Gi.", "Container sandbox exceeded its local ephemeral storage limit
+ * "1Gi"."), which is the run's --disk, or because the node ran short ("The node was low on
+ * resource: ephemeral-storage. …"), which is the node's failure, not the sandbox's.
+ */
+function diskEviction(pod: V1Pod): "limit" | "node" | undefined {
+  if (pod.status?.reason !== "Evicted") return undefined;
+  const message = pod.status.message ?? "";
+  if (/(ephemeral local|local ephemeral) storage/i.test(message)) return "limit";
+  if (/ephemeral-storage/i.test(message)) return "node";
+  return undefined;
+}
 
 /** Single-quotes a string for /bin/sh. */
 const shellQuote = (value: string) => `'${value.replace(/'/g, `'\\''`)}'`;
@@ -37,6 +53,7 @@ export interface KubernetesSandboxOptions {
 export class KubernetesSandbox implements Sandbox {
   private removed = false;
   private removal?: Promise<void>;
+  private breach: LimitBreach | undefined;
   /** Exec streams open on this pod: remove() closes them so none keeps the process alive. */
   private readonly channels = new Set<{ close(): void }>();
 
@@ -82,9 +99,10 @@ export class KubernetesSandbox implements Sandbox {
    * When a command could not run or ended without a status, whether the pod itself is gone
    * (deleted, evicted, past its deadline, container stopped): then the failure is the
    * infrastructure's, ContainerGoneError, and the instance is retried like a dead container.
+   * An eviction for disk says so, naming the limit, even when the exec API already said the
+   * pod was gone ("completed pod"), since that alone would not tell why.
    */
   private async explain(error: unknown): Promise<Error> {
-    if (error instanceof ContainerGoneError) return error;
     const pod = await this.kube.api
       .readNamespacedPod({ name: this.id, namespace: this.kube.namespace })
       .catch((e: { code?: number }) => (e.code === 404 ? null : undefined));
@@ -92,6 +110,19 @@ export class KubernetesSandbox implements Sandbox {
       pod?.status?.phase === "Running" &&
       pod.status.containerStatuses?.[0]?.state?.running !== undefined &&
       !pod.metadata?.deletionTimestamp;
+    const eviction = pod ? diskEviction(pod) : undefined;
+    if (pod && eviction) {
+      const limit = pod.spec?.containers?.[0]?.resources?.limits?.["ephemeral-storage"];
+      const why =
+        eviction === "limit"
+          ? `it wrote past its disk limit (ephemeral-storage ${limit ?? "unknown"}, set by --disk)`
+          : "its node ran short of disk (ephemeral-storage)";
+      const message = `pod ${this.id} was evicted under the command: ${why}: ${pod.status?.message?.trim()}`;
+      // The pod's own limit is the episode's end (exit_disk), as on Docker; a node short of disk is not.
+      if (eviction === "limit") this.breach ??= { limit: "disk", message };
+      return new ContainerGoneError(message, { pod: this.id, reason: "Evicted" }, { cause: error });
+    }
+    if (error instanceof ContainerGoneError) return error;
     if (pod === null || (pod !== undefined && !running)) {
       const state = pod ? `phase ${pod.status?.phase}${pod.status?.reason ? `, ${pod.status.reason}` : ""}` : "deleted";
       return new ContainerGoneError(
@@ -244,6 +275,11 @@ export class KubernetesSandbox implements Sandbox {
       this,
       options ?? {},
     );
+  }
+
+  /** The disk limit, once the kubelet evicted the pod past it (memory: see docs/kubernetes.md). */
+  limitBreach(): LimitBreach | undefined {
+    return this.breach;
   }
 
   /** Deletes the pod; every caller waits for the one deletion (see DockerSandbox.remove). */

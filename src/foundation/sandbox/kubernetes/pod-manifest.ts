@@ -1,5 +1,5 @@
 import { hostname } from "node:os";
-import type { V1Pod, V1PodSpec } from "@kubernetes/client-node";
+import type { V1Pod, V1PodSpec, V1SecurityContext } from "@kubernetes/client-node";
 import type { ContainerSpec } from "../container-spec.ts";
 import { currentOwner, LABELS } from "../owner.ts";
 import type { PodTemplate } from "./pod-template.ts";
@@ -47,10 +47,33 @@ export interface PodOptions {
 }
 
 /**
+ * The container's security context from the spec: the user, and for contained sandboxes
+ * (agents) no privilege escalation (the kubelet's no_new_privs) and the capabilities dropped
+ * and added. A spec without containment (grading, builds) gets only the user, so those pods
+ * keep the runtime's defaults as the official harness's containers do.
+ */
+function specSecurityContext(spec: ContainerSpec): V1SecurityContext {
+  const context: V1SecurityContext = {};
+  const runAsUser = spec.user === "root" ? 0 : spec.user && /^\d+$/.test(spec.user) ? Number(spec.user) : undefined;
+  if (runAsUser !== undefined) context.runAsUser = runAsUser;
+  if (spec.noNewPrivileges) context.allowPrivilegeEscalation = false;
+  const drop = spec.capDrop ?? [];
+  const add = spec.capAdd ?? [];
+  if (drop.length > 0 || add.length > 0) context.capabilities = { drop: [...drop], add: [...add] };
+  return context;
+}
+
+/**
  * The pod for one sandbox: the instance image idling (the pod's pause process is PID 1 through
  * the shared process namespace, and reaps what killed commands leave behind), never restarted,
  * with the run's labels, resources as limits and requests (Guaranteed QoS, so a busy node does
  * not evict it mid-episode), an active deadline, and the template's scheduling settings merged in.
+ *
+ * Where the template and the spec both set something, the template wins, key by key: each
+ * resource of requests and limits (memory, cpu, ephemeral-storage), and each top-level field of
+ * the container's securityContext (a template `capabilities` replaces the spec's whole, a
+ * template `allowPrivilegeEscalation` replaces ours). A cluster's own policy thus stays the
+ * last word; the spec's values are defaults.
  */
 export function podManifest(spec: ContainerSpec, options: PodOptions): V1Pod {
   const template = options.template ?? {};
@@ -59,8 +82,9 @@ export function podManifest(spec: ContainerSpec, options: PodOptions): V1Pod {
   const resources: Record<string, string> = {};
   if (spec.memoryBytes) resources.memory = String(spec.memoryBytes);
   if (spec.cpus) resources.cpu = `${Math.round(spec.cpus * 1000)}m`;
+  // The kubelet measures the writable layer, logs and emptyDirs against it and evicts the pod past it.
+  if (spec.diskBytes) resources["ephemeral-storage"] = String(spec.diskBytes);
   const { containers: _containers, activeDeadlineSeconds, ...templateSpec } = template.spec ?? {};
-  const runAsUser = spec.user === "root" ? 0 : spec.user && /^\d+$/.test(spec.user) ? Number(spec.user) : undefined;
   return {
     apiVersion: "v1",
     kind: "Pod",
@@ -100,7 +124,7 @@ export function podManifest(spec: ContainerSpec, options: PodOptions): V1Pod {
             requests: { ...resources, ...templateContainer.resources?.requests },
             limits: { ...resources, ...templateContainer.resources?.limits },
           },
-          securityContext: { ...(runAsUser !== undefined ? { runAsUser } : {}), ...templateContainer.securityContext },
+          securityContext: { ...specSecurityContext(spec), ...templateContainer.securityContext },
         },
       ],
     },
