@@ -29,7 +29,8 @@ const containersOf = (runId: string) =>
 const evalArgs = (server: FakeOpenAI, runId: string, ...extra: string[]) => suite.evalArgs(server, runId, "--workers", "2", ...extra);
 
 describe("a run killed with SIGKILL and started again", () => {
-  it("finishes with the same reports as an uninterrupted run, no container left, nothing graded twice", async () => {
+  // Three runs of the fixtures (reference, killed, resumed): minutes on a busy machine.
+  it("finishes with the same reports as an uninterrupted run, no container left, nothing graded twice", { timeout: 400_000 }, async () => {
     // Slow replies, so the run is still busy when it is killed.
     const server = await serve(
       suite.rows.map((row) => episodeConversation(goldEpisode(row), row.problem_statement)),

@@ -56,7 +56,9 @@ export interface RunContext {
 export async function prepareRun(config: RunConfig, deps: RunDependencies): Promise<RunContext> {
   const layout = new RunLayout(config.resultsDir, config.runId);
   const dataset = await loadDataset({ source: config.dataset, split: config.split, instances: config.instances });
+  // Both folders exist from the start, so a run stopped before its first episode ended reads the same.
   await mkdir(layout.logsDir, { recursive: true });
+  await mkdir(layout.trajectoriesDir, { recursive: true });
   const events = new EventLog(layout.events, deps.onEvent);
 
   const predictions = new Map<string, Prediction>();

@@ -31,7 +31,10 @@ export class RunLayout {
   logDir(instanceId: string): string {
     return join(this.logsDir, instanceId);
   }
+  get trajectoriesDir(): string {
+    return join(this.root, "trajectories");
+  }
   trajectory(instanceId: string): string {
-    return join(this.root, "trajectories", `${instanceId}.json`);
+    return join(this.trajectoriesDir, `${instanceId}.json`);
   }
 }

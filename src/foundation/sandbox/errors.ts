@@ -44,5 +44,9 @@ export function engineError(error: unknown, what: string, context: Record<string
   if (engineGone(error)) {
     return new EngineUnavailableError(`${what}: the Docker engine did not answer (${err.code})`, context, { cause: error });
   }
+  // A 5xx is the engine's own failure (its store, its network, a restart under way): retried, within the run's bound.
+  if (err.statusCode !== undefined && err.statusCode >= 500) {
+    return new EngineUnavailableError(`${what}: the Docker engine failed (${err.message ?? err.statusCode})`, context, { cause: error });
+  }
   return new SandboxError(`${what}: ${err.message ?? String(error)}`, context, { cause: error });
 }
