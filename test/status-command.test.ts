@@ -5,6 +5,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import type { RunEvent } from "../harness/run/run-events.ts";
 import { currentOwner } from "../src/foundation/sandbox/owner.ts";
 import { runCli } from "./support/cli.ts";
+import { writeRunJsonFile } from "./support/run-json-file.ts";
 import { agentStep, eventsFrom } from "./support/run-event-builders.ts";
 
 const results = mkdtempSync(join(tmpdir(), "bottega-status-"));
@@ -17,10 +18,10 @@ const DEAD_OWNER = `${hostname()}:999999999:12345`;
 function writeRun(runId: string, options: { owner?: string; grade?: boolean; events: RunEvent[]; tail?: string }) {
   const dir = join(results, runId);
   mkdirSync(dir, { recursive: true });
-  const config = { runId, resultsDir: results, dataset: "tasks/fixtures", grade: options.grade ?? true };
-  writeFileSync(
-    join(dir, "run.json"),
-    JSON.stringify({ config, modelName: "m", startedAt: options.events[0]?.t, ...(options.owner ? { owner: options.owner } : {}) }),
+  writeRunJsonFile(
+    dir,
+    { runId, resultsDir: results, dataset: "tasks/fixtures", grade: options.grade ?? true },
+    { model_name: "m", started_at: options.events[0]?.t ?? new Date(0).toISOString(), owner: options.owner },
   );
   writeFileSync(join(dir, "events.jsonl"), options.events.map((e) => JSON.stringify(e) + "\n").join("") + (options.tail ?? ""));
 }
