@@ -178,6 +178,21 @@ describe("bottega status", () => {
     expect(report.stats).toMatchObject({ done: 1, awaitingGrade: 0, queued: 1, graded: 0, elapsedMs: 20_000 });
   });
 
+  it("reads a run.json written before it was snake_case (its owner and its grade setting)", async () => {
+    const at = eventsFrom(Date.parse("2025-01-01T12:00:00Z"));
+    writeRun("camel-case", {
+      events: [
+        at(0, { type: "run_started", run_id: "camel-case", total: 2, todo: 2 }),
+        at(20, { type: "agent_finished", instance_id: "A", exit_status: "submitted", steps: 5, patch_bytes: 10 }),
+      ],
+    });
+    const config = { runId: "camel-case", resultsDir: results, dataset: "tasks/fixtures", predictions: "gold", grade: false };
+    const older = { config, dataset: "tasks/fixtures", modelName: "m", owner: DEAD_OWNER, startedAt: "2025-01-01T12:00:00Z", node: "v20" };
+    writeFileSync(join(results, "camel-case", "run.json"), JSON.stringify(older, null, 2));
+    const report = JSON.parse((await status("camel-case", "--json")).stdout);
+    expect(report).toMatchObject({ state: "stopped", stats: { done: 1, awaitingGrade: 0 } });
+  });
+
   it("without an owner in run.json and no Docker engine to ask, says it cannot tell", async () => {
     writeRun("ownerless", { events: liveRun(Date.parse("2025-01-01T12:00:00Z")) });
     const result = await runCli(["status", "--run-id", "ownerless", "--results", results, "--json"], {

@@ -242,8 +242,8 @@ export async function amendRunJson(path: string, figures: Pick<RunJson, "endpoin
 
 /**
  * run.json as bottega wrote it before the file was snake_case: the RunConfig's camelCase keys
- * under config, modelName and startedAt at the top. Read so that such a run can still be resumed,
- * re-graded, compared and asked for its status.
+ * under config, modelName and startedAt at the top. Read so that such a run can still be
+ * re-graded, compared and asked for its status (resuming it writes the file anew, snake_case).
  */
 const CamelCaseRunJson = RunJson.omit({ config: true, model_name: true, started_at: true }).extend({
   config: z.unknown(),
