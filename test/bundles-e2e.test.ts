@@ -84,7 +84,7 @@ describe("bottega eval --swe-agent-root: the checkout's bundles in the container
 
   it("records the observation mode (the checkout and its commit) in run.json and the trajectory", () => {
     const run = JSON.parse(readFileSync(join(suite.results, "bundles", "run.json"), "utf8"));
-    const mode = findKey(run, "observation_mode") ?? findKey(run, "observationMode");
+    const mode = run.config.observation_mode;
     expect(mode).toMatchObject({ kind: "bundles", checkout: CHECKOUT, bundles: [{ path: "tools/probe" }, { path: "tools/submit" }] });
     expect((mode as { commit: string | null }).commit).toMatch(/^[0-9a-f]{40}$/);
     expect(trajectory.config.observation_mode).toEqual(mode);
@@ -190,13 +190,3 @@ describe("a config whose bundles cannot be used stops before the run starts", ()
     expect(server.chatRequests(ID)).toHaveLength(0);
   });
 });
-
-function findKey(value: unknown, key: string): unknown {
-  if (typeof value !== "object" || value === null) return undefined;
-  if (key in value) return (value as Record<string, unknown>)[key];
-  for (const inner of Object.values(value)) {
-    const found = findKey(inner, key);
-    if (found !== undefined) return found;
-  }
-  return undefined;
-}

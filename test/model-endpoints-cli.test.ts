@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { readRunJson } from "../harness/run/run-json.ts";
 import { episodeConversation } from "../src/foundation/model/scripted/recorded-episodes.ts";
 import { startFakeOpenAI } from "../src/foundation/model/scripted/server.ts";
 import { runCli } from "./support/cli.ts";
@@ -8,7 +9,6 @@ import { fixtureSuite } from "./support/fixture-suite.ts";
 
 /** `bottega eval` over several model endpoints, one of which dies in the middle of the run. */
 const suite = fixtureSuite("endpoints");
-const readJson = (...path: string[]) => JSON.parse(readFileSync(join(suite.results, ...path), "utf8"));
 const events = (runId: string) =>
   readFileSync(join(suite.results, runId, "events.jsonl"), "utf8")
     .trim()
@@ -77,13 +77,13 @@ describe("several model endpoints", () => {
     }
 
     // The figures: in run.json and in `bottega status`.
-    const figures = readJson("three-endpoints", "run.json").endpoints as Array<Record<string, unknown>>;
+    const figures = readRunJson(join(suite.results, "three-endpoints", "run.json")).endpoints!;
     expect(figures.map((f) => f.url)).toEqual([a.url, b.url, c.url]);
     expect(figures[1]!.state).toBe("down");
     expect(figures[1]!.moved_out).toBe(moved.length);
-    expect(figures.reduce((sum, f) => sum + (f.episodes as number), 0)).toBe(suite.rows.length + moved.length);
-    expect(figures[0]!.requests as number).toBeGreaterThan(0);
-    expect(figures[2]!.requests as number).toBeGreaterThan(0);
+    expect(figures.reduce((sum, f) => sum + f.episodes, 0)).toBe(suite.rows.length + moved.length);
+    expect(figures[0]!.requests).toBeGreaterThan(0);
+    expect(figures[2]!.requests).toBeGreaterThan(0);
     const status = await runCli(["status", "--run-id", "three-endpoints", "--results", suite.results]);
     expect(status.stdout).toContain("model endpoints:");
     expect(status.stdout).toMatch(new RegExp(`${b.url.replaceAll(".", "\\.")} DOWN · \\d+ episodes · \\d+ requests`));

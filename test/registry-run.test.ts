@@ -2,6 +2,7 @@ import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { readRunJson } from "../harness/run/run-json.ts";
 import { runCli } from "./support/cli.ts";
 import { fixtureSuite } from "./support/fixture-suite.ts";
 import { FIXTURE_COPY_TEMPLATE, REGISTRY, registryMissing, TEST_REPO } from "./support/loopback-registry.ts";
@@ -51,7 +52,7 @@ describe.skipIf(missing !== null)("a run that pulls every image from a registry"
     const pulls = events("from-registry").filter((e) => e.type === "phase_started" && e.phase === "pull");
     expect(pulls.map((e) => e.instance_id).sort()).toEqual(suite.ids());
     expect(events("from-registry").some((e) => e.type === "pull_progress" && (e.total as number) > 1_000_000)).toBe(true);
-    const disk = readJson("from-registry", "run.json").image_disk;
+    const disk = readRunJson(join(suite.results, "from-registry", "run.json")).image_disk!;
     expect(disk.max_bytes).toBe(max);
     expect(disk.peak_bytes).toBeGreaterThan(8 * 1024 * 1024 - 1);
     expect(disk.peak_bytes).toBeLessThanOrEqual(max);

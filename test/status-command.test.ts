@@ -5,6 +5,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import type { RunEvent } from "../harness/run/run-events.ts";
 import { currentOwner } from "../src/foundation/sandbox/owner.ts";
 import { runCli } from "./support/cli.ts";
+import { writeRunJsonFile } from "./support/run-json-file.ts";
 import { agentStep, eventsFrom } from "./support/run-event-builders.ts";
 
 const results = mkdtempSync(join(tmpdir(), "bottega-status-"));
@@ -17,10 +18,10 @@ const DEAD_OWNER = `${hostname()}:999999999:12345`;
 function writeRun(runId: string, options: { owner?: string; grade?: boolean; events: RunEvent[]; tail?: string }) {
   const dir = join(results, runId);
   mkdirSync(dir, { recursive: true });
-  const config = { runId, resultsDir: results, dataset: "tasks/fixtures", grade: options.grade ?? true };
-  writeFileSync(
-    join(dir, "run.json"),
-    JSON.stringify({ config, modelName: "m", startedAt: options.events[0]?.t, ...(options.owner ? { owner: options.owner } : {}) }),
+  writeRunJsonFile(
+    dir,
+    { runId, resultsDir: results, dataset: "tasks/fixtures", grade: options.grade ?? true },
+    { model_name: "m", started_at: options.events[0]?.t ?? new Date(0).toISOString(), owner: options.owner },
   );
   writeFileSync(join(dir, "events.jsonl"), options.events.map((e) => JSON.stringify(e) + "\n").join("") + (options.tail ?? ""));
 }
@@ -175,6 +176,21 @@ describe("bottega status", () => {
     });
     const report = JSON.parse((await status("agent-only", "--json")).stdout);
     expect(report.stats).toMatchObject({ done: 1, awaitingGrade: 0, queued: 1, graded: 0, elapsedMs: 20_000 });
+  });
+
+  it("reads a run.json written before it was snake_case (its owner and its grade setting)", async () => {
+    const at = eventsFrom(Date.parse("2025-01-01T12:00:00Z"));
+    writeRun("camel-case", {
+      events: [
+        at(0, { type: "run_started", run_id: "camel-case", total: 2, todo: 2 }),
+        at(20, { type: "agent_finished", instance_id: "A", exit_status: "submitted", steps: 5, patch_bytes: 10 }),
+      ],
+    });
+    const config = { runId: "camel-case", resultsDir: results, dataset: "tasks/fixtures", predictions: "gold", grade: false };
+    const older = { config, dataset: "tasks/fixtures", modelName: "m", owner: DEAD_OWNER, startedAt: "2025-01-01T12:00:00Z", node: "v20" };
+    writeFileSync(join(results, "camel-case", "run.json"), JSON.stringify(older, null, 2));
+    const report = JSON.parse((await status("camel-case", "--json")).stdout);
+    expect(report).toMatchObject({ state: "stopped", stats: { done: 1, awaitingGrade: 0 } });
   });
 
   it("without an owner in run.json and no Docker engine to ask, says it cannot tell", async () => {

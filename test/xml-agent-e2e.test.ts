@@ -85,7 +85,7 @@ describe("bottega eval in SWE-agent's XML function-call format", () => {
       "---- BEGIN FUNCTION #3: str_replace_editor ----",
     ]);
     const run = JSON.parse(readFileSync(join(suite.results, "xml", "run.json"), "utf8"));
-    expect(JSON.stringify(run)).toContain('"actionFormat":"xml"');
+    expect(run.config.agent.action_format).toBe("xml");
   });
 
   it("handles <think>, a malformed call, a missing parameter and two calls as SWE-agent does (requery turns dropped)", {

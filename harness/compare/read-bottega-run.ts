@@ -1,15 +1,11 @@
-import { readFileSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { basename, join } from "node:path";
-import { z } from "zod";
+import type { RunConfig } from "../run/run-config.ts";
+import { readRunJson, RunJsonError } from "../run/run-json.ts";
 import { episodeMetrics } from "./episode-metrics.ts";
 import { episodesFromEvents } from "./episodes-from-events.ts";
 import { instanceFolderFiles, listNames, readIfExists, trajectoryIn } from "./instance-files.ts";
 import { CompareInputError, emptyOutcome, type InstanceStatus, type RunOutcomes } from "./run-outcomes.ts";
-
-/** The parts of run.json compare reads. */
-const RunJson = z.looseObject({
-  config: z.looseObject({ runId: z.string(), dataset: z.string(), split: z.string().optional() }),
-});
 
 /** The official run report's id lists, in the order an id is looked up (an id is in one list). */
 const STATUS_LISTS: ReadonlyArray<[string, InstanceStatus]> = [
@@ -39,23 +35,16 @@ export function statusesFromRunReport(report: unknown, file: string): Map<string
   return statuses;
 }
 
-function parseJson(path: string): unknown {
-  const text = readIfExists(path);
-  if (text === null) throw new CompareInputError(path, "missing");
-  try {
-    return JSON.parse(text);
-  } catch (error) {
-    throw new CompareInputError(path, `not valid JSON (${(error as Error).message})`);
-  }
-}
-
 /** A Bottega run folder, results/<run_id>/: its run report, predictions, logs and trajectories. */
 export function readBottegaRun(root: string): RunOutcomes {
   const runJsonPath = join(root, "run.json");
-  const runJson = RunJson.safeParse(parseJson(runJsonPath));
-  if (!runJson.success) {
-    const issue = runJson.error.issues[0]!;
-    throw new CompareInputError(runJsonPath, `field "${issue.path.join(".")}": ${issue.message}`);
+  if (!existsSync(runJsonPath)) throw new CompareInputError(runJsonPath, "missing");
+  let config: RunConfig;
+  try {
+    config = readRunJson(runJsonPath).config;
+  } catch (error) {
+    if (error instanceof RunJsonError) throw new CompareInputError(error.file, error.detail);
+    throw error;
   }
   const reportPath = join(root, "report.json");
   const report = readIfExists(reportPath);
@@ -110,17 +99,11 @@ export function readBottegaRun(root: string): RunOutcomes {
     instances.set(id, outcome);
   }
   return {
-    label: runJson.data.config.runId || basename(root),
+    label: config.runId || basename(root),
     kind: "bottega_run",
     source: root,
-    dataset_source: runJson.data.config.dataset,
+    dataset_source: config.dataset,
     complete_universe: true,
     instances,
   };
-}
-
-/** run.json's dataset and split, to load the rows a Bottega run was graded on. */
-export function bottegaRunDataset(root: string): { source: string; split: string } {
-  const parsed = RunJson.parse(JSON.parse(readFileSync(join(root, "run.json"), "utf8")));
-  return { source: parsed.config.dataset, split: parsed.config.split ?? "test" };
 }

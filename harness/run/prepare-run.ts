@@ -15,7 +15,8 @@ import type { TaskRow } from "../dataset/task-row.ts";
 import { LOG_FILES } from "../evaluation/evaluate-instance.ts";
 import { orderBySharedLayers } from "../images/layer-groups.ts";
 import { EventLog } from "./event-log.ts";
-import { type RunConfig, sandboxConfigFor, storedConfig } from "./run-config.ts";
+import { type RunConfig, sandboxConfigFor } from "./run-config.ts";
+import { writeRunJson } from "./run-json.ts";
 import type { RunEvent } from "./run-events.ts";
 import { RunLayout } from "./run-layout.ts";
 
@@ -83,21 +84,14 @@ export async function prepareRun(config: RunConfig, deps: RunDependencies): Prom
     modelName ??= (await model.verify(deps.signal)).model;
   }
   const templates = loadTemplates(config.templatesPath);
-  await writeFileAtomic(
-    layout.runJson,
-    JSON.stringify(
-      {
-        config: storedConfig(config),
-        dataset: dataset.source,
-        modelName,
-        owner: currentOwner(),
-        startedAt: new Date().toISOString(),
-        node: process.version,
-      },
-      null,
-      2,
-    ),
-  );
+  await writeRunJson(layout.runJson, {
+    config,
+    dataset: dataset.source,
+    model_name: modelName,
+    owner: currentOwner(),
+    started_at: new Date().toISOString(),
+    node: process.version,
+  });
 
   const sandboxes = await deps.openSandboxes(sandboxConfigFor(config));
   await sandboxes.reapDead();

@@ -15,8 +15,8 @@ import { REPO_ROOT } from "../evaluation/testbed.ts";
 const DEFAULT_GRADE_WORKERS = Math.max(1, Math.min(24, Math.floor(availableParallelism() * 0.75)));
 
 /**
- * Everything that decides what a run does; stored in results/<run_id>/run.json (the API key
- * left out). A run either grades given predictions, or runs the agent with a model (and grades
+ * Everything that decides what a run does; stored in results/<run_id>/run.json (run-json.ts:
+ * snake_case, the API key left out). A run either grades given predictions, or runs the agent with a model (and grades
  * its patches unless `grade` is false, as in `bottega run`).
  */
 export const RunConfig = z
@@ -105,11 +105,6 @@ export const RunConfig = z
   });
 export type RunConfig = z.infer<typeof RunConfig>;
 export type RunConfigInput = z.input<typeof RunConfig>;
-
-/** What run.json keeps: the config without secrets. */
-export function storedConfig(config: RunConfig): RunConfig {
-  return config.model ? { ...config, model: { ...config.model, apiKey: undefined } } : config;
-}
 
 /**
  * The sandbox back end's configuration for a run: its labels, limits and networks, and the

@@ -1,10 +1,9 @@
-import { readFileSync } from "node:fs";
-import { writeFileAtomic } from "../../src/foundation/store/atomic-file.ts";
 import type { RunReport } from "../grading/run-report-file.ts";
 import { writeRunReport } from "../grading/run-report-file.ts";
 import { runInstances } from "./instance-pipeline.ts";
 import { prepareRun, type RunDependencies } from "./prepare-run.ts";
 import { RunConfig, type RunConfigInput } from "./run-config.ts";
+import { amendRunJson } from "./run-json.ts";
 import type { RunLayout } from "./run-layout.ts";
 import { writeSummary } from "./summary.ts";
 
@@ -33,19 +32,13 @@ export async function runBatch(input: RunConfigInput, deps: RunDependencies): Pr
   await run.events.flushed();
   if (run.model) {
     run.model.close();
-    await recordInRunJson(run.layout.runJson, { endpoints: run.model.figures() });
+    await amendRunJson(run.layout.runJson, { endpoints: run.model.figures() });
   }
-  await recordInRunJson(run.layout.runJson, { image_disk: { max_bytes: imageDisk.maxBytes, peak_bytes: imageDisk.peakBytes } });
+  await amendRunJson(run.layout.runJson, { image_disk: { max_bytes: imageDisk.maxBytes, peak_bytes: imageDisk.peakBytes } });
 
   // The report phase.
   if (!config.grade) return { config, layout: run.layout, interrupted };
   const report = await writeRunReport(run.layout, run.dataset.rows, run.predictions, config.grading);
   await writeSummary(run.layout, { config: { ...config, modelName: run.modelName }, rows: run.dataset.rows, report });
   return { config, layout: run.layout, report, interrupted };
-}
-
-/** Adds the run's closing figures to run.json (written whole at the start). */
-async function recordInRunJson(path: string, fields: Record<string, unknown>): Promise<void> {
-  const current = JSON.parse(readFileSync(path, "utf8")) as Record<string, unknown>;
-  await writeFileAtomic(path, JSON.stringify({ ...current, ...fields }, null, 2));
 }

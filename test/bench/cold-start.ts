@@ -14,6 +14,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { PROJECT_ROOT } from "../support/cli.ts";
+import { writeRunJsonFile } from "../support/run-json-file.ts";
 
 const rounds = Number(process.argv[2] ?? 15);
 const baseline = process.argv[3];
@@ -21,7 +22,7 @@ const results = mkdtempSync(join(tmpdir(), "bench-cold-start-"));
 const runDir = join(results, "bench");
 mkdirSync(runDir);
 const t = new Date().toISOString();
-writeFileSync(join(runDir, "run.json"), JSON.stringify({ config: { runId: "bench", grade: true } }));
+writeRunJsonFile(runDir, { runId: "bench", dataset: "tasks/fixtures", grade: true });
 writeFileSync(
   join(runDir, "events.jsonl"),
   [

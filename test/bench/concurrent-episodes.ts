@@ -15,9 +15,9 @@ import { join } from "node:path";
 import { loadDataset } from "../../harness/dataset/dataset.ts";
 import { FIXTURES_DIR } from "../../harness/images/fixture-repo.ts";
 import { applyImageTemplate, FIXTURE_IMAGE_TEMPLATE } from "../../harness/images/image-name.ts";
+import { readRunJson } from "../../harness/run/run-json.ts";
 import { runBatch } from "../../harness/run/run-orchestrator.ts";
 import { openSandboxBackend } from "../../src/foundation/sandbox/open-backend.ts";
-import type { EndpointFigures } from "../../src/foundation/model/endpoint-figures.ts";
 
 const episodes = Number(process.argv[2] ?? 64);
 const steps = Number(process.argv[3] ?? 10);
@@ -98,7 +98,7 @@ async function measure(label: string, overlapContainer: boolean, runId: string) 
   console.log(`  wall ${(wall / 1000).toFixed(1)} s vs ideal ${(ideal / 1000).toFixed(1)} s: ratio ${(wall / ideal).toFixed(2)}`);
   console.log(`  per step on average: model call ${(modelMs / n).toFixed(0)} ms (incl. /tokenize), tool ${(toolMs / n).toFixed(0)} ms`);
   console.log(`  runner peak RSS ${(peakRss / 1024 / 1024).toFixed(0)} MiB, CPU ${((used.user + used.system) / 1e6).toFixed(1)} s`);
-  const figures = (JSON.parse(readFileSync(result.layout.runJson, "utf8")).endpoints ?? []) as EndpointFigures[];
+  const figures = readRunJson(result.layout.runJson).endpoints ?? [];
   if (figures.length > 1) {
     for (const f of figures) {
       console.log(

@@ -7,7 +7,7 @@
  *   npx tsx test/bench/pull-pipeline.ts [grade-workers=2] [pull-workers=2]
  */
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, readFileSync } from "node:fs";
+import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pLimit from "p-limit";
@@ -15,6 +15,7 @@ import { loadDataset } from "../../harness/dataset/dataset.ts";
 import { ImageDiskLedger } from "../../harness/images/image-disk.ts";
 import { FIXTURES_DIR } from "../../harness/images/fixture-repo.ts";
 import { applyImageTemplate } from "../../harness/images/image-name.ts";
+import { readRunJson } from "../../harness/run/run-json.ts";
 import { runBatch } from "../../harness/run/run-orchestrator.ts";
 import { openSandboxBackend } from "../../src/foundation/sandbox/open-backend.ts";
 import { FIXTURE_COPY_TEMPLATE, REGISTRY, registryMissing, TEST_REPO } from "../support/loopback-registry.ts";
@@ -58,7 +59,7 @@ removeTestImages();
 let started = performance.now();
 const pipelined = await run("pipelined");
 const pipelinedWall = performance.now() - started;
-const pipelinedPeak = JSON.parse(readFileSync(pipelined.layout.runJson, "utf8")).image_disk.peak_bytes as number;
+const pipelinedPeak = readRunJson(pipelined.layout.runJson).image_disk!.peak_bytes;
 
 removeTestImages();
 started = performance.now();

@@ -5,6 +5,7 @@ import { describe, expect, it } from "vitest";
 import { readCompareInputs } from "../../harness/compare/compare-inputs.ts";
 import { integrityFindings } from "../../harness/compare/integrity-flags.ts";
 import { PROJECT_ROOT } from "../support/cli.ts";
+import { writeRunJsonFile } from "../support/run-json-file.ts";
 
 /** Bad inputs get errors naming the file, the field and what was expected; odd but valid inputs are told apart. */
 const work = mkdtempSync(path.join(tmpdir(), "bottega-compare-inputs-"));
@@ -36,10 +37,10 @@ describe("compare inputs", () => {
   it("a Bottega run folder without report.json says to grade it", async () => {
     const root = path.join(work, "results", "ungraded");
     mkdirSync(root, { recursive: true });
-    writeFileSync(path.join(root, "run.json"), JSON.stringify({ config: { runId: "ungraded", dataset: "tasks/fixtures" } }));
+    writeRunJsonFile(root, { runId: "ungraded", dataset: "tasks/fixtures" });
     await expect(read(["ungraded"])).rejects.toThrow(/report\.json: missing: the run has not been graded/);
     writeFileSync(path.join(root, "run.json"), JSON.stringify({ config: { dataset: 3 } }));
-    await expect(read(["ungraded"])).rejects.toThrow(/run\.json: field "config\.runId"/);
+    await expect(read(["ungraded"])).rejects.toThrow(/run\.json: field "config\.run_id"/);
   });
 
   it.skipIf(!existsSync(LOGS))("two inputs with the same name get distinct labels", async () => {

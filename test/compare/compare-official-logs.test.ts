@@ -4,6 +4,7 @@ import path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { CompareReport } from "../../harness/compare/compare-report.ts";
 import { PROJECT_ROOT, runCli } from "../support/cli.ts";
+import { writeRunJsonFile } from "../support/run-json-file.ts";
 
 /**
  * `bottega compare` on real official outputs (shared/data/official-logs: one official v4.1.0
@@ -40,17 +41,12 @@ async function regradedRun(): Promise<void> {
   mkdirSync(root, { recursive: true });
   writeFileSync(path.join(work, "predictions.jsonl"), predictions.join("\n") + "\n");
   copyFileSync(path.join(work, "predictions.jsonl"), path.join(root, "predictions.jsonl"));
-  writeFileSync(
-    path.join(root, "run.json"),
-    JSON.stringify({
-      config: {
-        runId: RUN_ID,
-        resultsDir: results,
-        dataset: path.join(work, "rows.jsonl"),
-        predictions: path.join(work, "predictions.jsonl"),
-      },
-    }),
-  );
+  writeRunJsonFile(root, {
+    runId: RUN_ID,
+    resultsDir: results,
+    dataset: path.join(work, "rows.jsonl"),
+    predictions: path.join(work, "predictions.jsonl"),
+  });
   for (const id of folders) {
     const log = path.join(LOGS, id, "test_output.txt");
     if (!existsSync(log)) continue;

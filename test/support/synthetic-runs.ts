@@ -1,6 +1,7 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { seededRandom } from "../../harness/compare/seeded-random.ts";
+import { writeRunJsonFile } from "./run-json-file.ts";
 
 /**
  * Bottega run folders with a seeded mix of outcomes on real instance ids, for the compare
@@ -154,7 +155,7 @@ export function writeSyntheticRuns(options: SyntheticRunOptions): string[] {
     writeFileSync(join(root, "predictions.jsonl"), predictions.join("\n") + "\n");
     writeFileSync(join(root, "events.jsonl"), events.join("\n") + "\n");
     writeFileSync(join(root, "report.json"), JSON.stringify({ total_instances: options.ids.length, ...lists, schema_version: 2 }));
-    writeFileSync(join(root, "run.json"), JSON.stringify({ config: { runId, dataset: options.dataset, split: "test" } }));
+    writeRunJsonFile(root, { runId, dataset: options.dataset, split: "test" });
   }
   return runIds;
 }

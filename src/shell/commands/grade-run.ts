@@ -5,7 +5,7 @@ import { LOG_FILES } from "../../../harness/evaluation/evaluate-instance.ts";
 import { FIXTURES_DIR } from "../../../harness/images/fixture-repo.ts";
 import { gradeInstance, serializeInstanceReport } from "../../../harness/grading/instance-report.ts";
 import { loadPredictions, type Prediction } from "../../../harness/dataset/predictions.ts";
-import { RunConfig } from "../../../harness/run/run-config.ts";
+import { readRunJson } from "../../../harness/run/run-json.ts";
 import { RunLayout } from "../../../harness/run/run-layout.ts";
 import { writeRunReport } from "../../../harness/grading/run-report-file.ts";
 import { specFor } from "../../../harness/dataset/specs/index.ts";
@@ -46,7 +46,7 @@ function decode(path: string): string {
 /** Re-grades every logged test output of a run, like the official --rewrite_reports. */
 async function regradeRun(layout: RunLayout, semanticsOverride: Semantics | undefined): Promise<number> {
   if (!existsSync(layout.runJson)) throw new CliUsageError(`no run at ${layout.root} (run.json missing)`);
-  const config = RunConfig.parse(JSON.parse(readFileSync(layout.runJson, "utf8")).config);
+  const { config } = readRunJson(layout.runJson);
   const semantics = semanticsOverride ?? config.grading;
   const dataset = await loadDataset({ source: config.dataset, split: config.split, instances: config.instances });
   const predictions = await loadPredictions(layout.predictions, dataset.rows, { datasetIds: dataset.datasetIds });

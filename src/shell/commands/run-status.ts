@@ -1,7 +1,7 @@
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { hostname } from "node:os";
-import { z } from "zod";
 import { RunEvent } from "../../../harness/run/run-events.ts";
+import { readRunJson, type RunRecord } from "../../../harness/run/run-json.ts";
 import { RunLayout } from "../../../harness/run/run-layout.ts";
 import { runStats, type RunStats } from "../../../harness/run/run-stats.ts";
 import { openSandboxBackend } from "../../foundation/sandbox/open-backend.ts";
@@ -18,13 +18,13 @@ export async function showStatus(results: string, runId: string, json: boolean):
     throw new CliUsageError(`no run "${layout.runId}" in ${layout.resultsDir} (neither ${layout.events} nor ${layout.runJson} exists)`);
   }
 
-  const runJson = readRunJson(layout.runJson);
+  const runJson = runRecord(layout.runJson);
   const events = await readEvents(layout.events);
   const { state, reason } = await runState(layout.runId, events, runJson);
   // A run that is not running has no "now": its clocks stop at its last event.
   const lastEvent = events.at(-1);
   const now = state === "running" || !lastEvent ? Date.now() : Date.parse(lastEvent.t);
-  const stats = runStats(events, { now, grading: runJson?.config?.grade ?? true });
+  const stats = runStats(events, { now, grading: runJson?.config.grade ?? true });
 
   if (json) console.log(JSON.stringify({ runId: layout.runId, state, reason, stats }, null, 2));
   else console.log(statusText(layout.runId, state, reason, stats));
@@ -42,23 +42,11 @@ export class RunFolderError extends Error {
   }
 }
 
-/** The parts of run.json this command reads. `owner` (host:pid:starttime) names the process of the latest invocation. */
-const RunJson = z.looseObject({
-  config: z.looseObject({ grade: z.boolean().optional() }).optional(),
-  owner: z.string().optional(),
-  modelName: z.string().optional(),
-});
-type RunJson = z.infer<typeof RunJson>;
-
 export type RunState = "running" | "finished" | "interrupted" | "stopped" | "unknown";
 
-function readRunJson(path: string): RunJson | undefined {
-  if (!existsSync(path)) return undefined;
-  try {
-    return RunJson.parse(JSON.parse(readFileSync(path, "utf8")));
-  } catch (error) {
-    throw new RunFolderError(path, "the run's JSON description as bottega writes it", { cause: error });
-  }
+/** run.json, when the run got as far as writing it. */
+function runRecord(path: string): RunRecord | undefined {
+  return existsSync(path) ? readRunJson(path) : undefined;
 }
 
 async function readEvents(path: string): Promise<RunEvent[]> {
@@ -77,7 +65,7 @@ async function readEvents(path: string): Promise<RunEvent[]> {
 async function runState(
   runId: string,
   events: readonly RunEvent[],
-  runJson: RunJson | undefined,
+  runJson: RunRecord | undefined,
 ): Promise<{ state: RunState; reason: string }> {
   const lastStart = events.findLastIndex((e) => e.type === "run_started");
   const finished = events.slice(lastStart + 1).find((e) => e.type === "run_finished");
