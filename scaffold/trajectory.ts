@@ -199,14 +199,20 @@ export function conversation(trajectory: Trajectory): TrajectoryMessage[] {
   return [...trajectory.initial_messages, ...trajectory.steps.flatMap((step) => step.messages_added)];
 }
 
-/** camelCase keys to snake_case, deeply (settings recorded on disk). */
+/**
+ * Maps of the user's own keys inside recorded settings (request body fields, environment
+ * variables, template variables): recorded as given, never renamed.
+ */
+const USER_MAPS = new Set(["extraBody", "envVariables", "env_variables", "registry_variables", "variables"]);
+
+/** camelCase keys to snake_case, deeply (settings recorded on disk), except inside the user's own maps. */
 export function snakeCaseKeys(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(snakeCaseKeys);
   if (typeof value !== "object" || value === null) return value;
   return Object.fromEntries(
     Object.entries(value).map(([key, inner]) => [
       key.replace(/([a-z0-9])([A-Z]+)/g, (_, a: string, b: string) => `${a}_${b.toLowerCase()}`),
-      snakeCaseKeys(inner),
+      USER_MAPS.has(key) ? inner : snakeCaseKeys(inner),
     ]),
   );
 }

@@ -2,7 +2,7 @@ import { cpSync, mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { conversation, parseTrajectory, readTrajectory, TRAJECTORY_FORMAT } from "../scaffold/trajectory.ts";
+import { conversation, parseTrajectory, readTrajectory, snakeCaseKeys, TRAJECTORY_FORMAT } from "../scaffold/trajectory.ts";
 import { startReplayModel } from "../src/shell/replay-model.ts";
 import { PROJECT_ROOT, runCli } from "./support/cli.ts";
 
@@ -35,6 +35,17 @@ describe("trajectory format 2 (snake_case throughout) and the reader of format 1
       steps: t.steps.map(({ response: { raw: _raw, ...r }, messages_added: _m, ...s }) => ({ ...s, response: r })),
     }).match(/"[a-z]+[A-Z]\w*":/g);
     expect(keys).toBeNull();
+  });
+
+  it("records settings in snake_case but keeps the user's own keys (request body, environment) as given", () => {
+    const recorded = snakeCaseKeys({
+      model: { maxModelLen: 8, extraBody: { chatTemplateKwargs: { enableThinking: false } } },
+      agent: { stepLimit: 3, envVariables: { GIT_PAGER: "cat", myVar: "1" } },
+    });
+    expect(recorded).toEqual({
+      model: { max_model_len: 8, extra_body: { chatTemplateKwargs: { enableThinking: false } } },
+      agent: { step_limit: 3, env_variables: { GIT_PAGER: "cat", myVar: "1" } },
+    });
   });
 
   it("names the field of a bad file", () => {
