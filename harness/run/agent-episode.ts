@@ -72,9 +72,10 @@ export async function runAgentEpisode(options: AgentEpisodeOptions): Promise<Epi
   const sandbox = await options.sandboxes.create({ image: options.image, role: "agent", instanceId: row.instance_id });
   let shell: ShellSession | undefined;
   try {
-    const head = await sandbox.exec("git rev-parse HEAD", { cwd: REPO_ROOT });
-    if (head.exitCode !== 0) throw new Error(`${options.image}: ${REPO_ROOT} is not a git repository: ${head.output.trim()}`);
     shell = await sandbox.openShell({ init: [QUIET_CONDA_ACTIVATE, `cd ${REPO_ROOT}`] });
+    // Asked in the shell, not by an exec of its own: at 64 episodes starting together, every exec queues in the engine.
+    const head = await shell.run(`git -C ${REPO_ROOT} rev-parse HEAD`, { timeoutMs: 60_000 });
+    if (head.exitCode !== 0) throw new Error(`${options.image}: ${REPO_ROOT} is not a git repository: ${head.output.trim()}`);
     const { tools, initialState } = bundles
       ? await setUpBundleEpisode({
           sandbox,

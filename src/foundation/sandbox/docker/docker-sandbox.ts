@@ -72,7 +72,7 @@ export class DockerSandbox implements Sandbox {
     liveContainers.add(sandbox);
     try {
       await container.start();
-      await sandbox.limits.start();
+      sandbox.limits.start();
     } catch (error) {
       // The engine may be the thing that failed: the reaper removes what this cannot.
       await sandbox.remove().catch(() => undefined);

@@ -30,7 +30,7 @@ const formatBytes = (bytes: number) => (bytes >= 2 ** 30 ? `${+(bytes / 2 ** 30)
  */
 export class LimitWatch {
   private breach: LimitBreach | undefined;
-  private oomKillsAtStart = 0;
+
   private poller: NodeJS.Timeout | undefined;
   private polling = false;
   private checkingMemory = false;
@@ -41,8 +41,12 @@ export class LimitWatch {
     private readonly limits: { memoryBytes?: number; diskBytes?: number },
   ) {}
 
-  async start(): Promise<void> {
-    if (this.limits.memoryBytes) this.oomKillsAtStart = await this.oomKills();
+  /**
+   * Starts watching. A new container's memory cgroup is its own and starts at no kills (cgroup v1
+   * bind-mounts it, v2 gives it a namespace), so no baseline is read: an exec per container would
+   * queue in the engine behind every other start when a run starts 64 at once.
+   */
+  start(): void {
     if (this.limits.diskBytes) {
       this.poller = setInterval(() => void this.pollDisk(), DISK_POLL_MS);
       this.poller.unref();
@@ -63,7 +67,7 @@ export class LimitWatch {
     if (this.breach || this.checkingMemory || !this.limits.memoryBytes || (exitCode !== 137 && !shellDied)) return;
     this.checkingMemory = true;
     const kills = await this.oomKills().finally(() => (this.checkingMemory = false));
-    if (kills > this.oomKillsAtStart) {
+    if (kills > 0) {
       this.breach = {
         limit: "memory",
         message: `a process was killed for memory: the sandbox's limit is ${formatBytes(this.limits.memoryBytes)} (--memory)`,
