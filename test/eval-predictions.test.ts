@@ -9,6 +9,7 @@ import { buildFixtureImages } from "../harness/images/fixture-images.ts";
 import type { TaskRow } from "../harness/dataset/task-row.ts";
 import { openSandboxBackend } from "../src/foundation/sandbox/open-backend.ts";
 import { BASE_IMAGE } from "../src/foundation/sandbox/sandbox-backend.ts";
+import { gradePredictionsArgs, OFFICIAL_RUN_REPORT_KEYS } from "./support/official-report.ts";
 import { runCli } from "./support/cli.ts";
 
 /**
@@ -17,24 +18,6 @@ import { runCli } from "./support/cli.ts";
  */
 let rows: TaskRow[];
 let results: string;
-
-const OFFICIAL_RUN_REPORT_KEYS = [
-  "total_instances",
-  "submitted_instances",
-  "completed_instances",
-  "resolved_instances",
-  "unresolved_instances",
-  "empty_patch_instances",
-  "error_instances",
-  "completed_ids",
-  "incomplete_ids",
-  "empty_patch_ids",
-  "submitted_ids",
-  "resolved_ids",
-  "unresolved_ids",
-  "error_ids",
-  "schema_version",
-];
 
 beforeAll(async () => {
   rows = (await loadDataset({ source: FIXTURES_DIR })).rows;
@@ -54,19 +37,7 @@ function predictionsFile(name: string, patchOf: (row: TaskRow) => string | null)
 
 /** Exit 0 when every instance was graded; 1 when some ended in errors (src/shell/commands/exit-codes.ts). */
 async function evalRun(runId: string, predictions: string, expectedCode = 0) {
-  const result = await runCli([
-    "eval",
-    "--predictions",
-    predictions,
-    "--run-id",
-    runId,
-    "--results",
-    results,
-    "--network",
-    "none",
-    "--workers",
-    "2",
-  ]);
+  const result = await runCli(gradePredictionsArgs(predictions, runId, results));
   expect(result.code, result.stderr + result.stdout).toBe(expectedCode);
   const report = JSON.parse(readFileSync(join(results, runId, "report.json"), "utf8"));
   expect(Object.keys(report)).toEqual(OFFICIAL_RUN_REPORT_KEYS);

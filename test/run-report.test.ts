@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { NoPredictionsError, makeRunReport, runReportFileName, serializeRunReport } from "../harness/grading/run-report.ts";
+import { OFFICIAL_RUN_REPORT_KEYS } from "./support/official-report.ts";
 import type { InstanceFile, RunReportPrediction } from "../harness/grading/run-report.ts";
 
 const MODEL = "org/model-x";
@@ -14,24 +15,6 @@ const reportJson = (id: string, resolved: unknown) => JSON.stringify({ [id]: { r
 function reader(files: Record<string, Partial<Record<InstanceFile, string>>>) {
   return (prediction: RunReportPrediction, file: InstanceFile) => files[prediction.instance_id]?.[file] ?? null;
 }
-
-const V4_KEYS = [
-  "total_instances",
-  "submitted_instances",
-  "completed_instances",
-  "resolved_instances",
-  "unresolved_instances",
-  "empty_patch_instances",
-  "error_instances",
-  "completed_ids",
-  "incomplete_ids",
-  "empty_patch_ids",
-  "submitted_ids",
-  "resolved_ids",
-  "unresolved_ids",
-  "error_ids",
-  "schema_version",
-];
 
 describe("makeRunReport (v4.1.0)", () => {
   const dataset = ["r-1", "r-2", "u-3", "u-4", "e-5", "e-6", "e-7", "e-8", "n-9", "n-10", "i-11"].map((instance_id) => ({
@@ -86,7 +69,7 @@ describe("makeRunReport (v4.1.0)", () => {
   });
 
   it("keeps the official key order and writes indent=4 with a trailing newline", () => {
-    expect(Object.keys(report)).toEqual(V4_KEYS);
+    expect(Object.keys(report)).toEqual(OFFICIAL_RUN_REPORT_KEYS);
     const text = serializeRunReport(report);
     expect(text.endsWith('    "schema_version": 2\n}\n')).toBe(true);
     expect(text).toContain('    "incomplete_ids": [\n        "i-11"\n    ],\n');

@@ -9,6 +9,7 @@ import type { TaskRow } from "../../harness/dataset/task-row.ts";
 import { buildFixtureImages } from "../../harness/images/fixture-images.ts";
 import { createFixtureRepo, FIXTURES_DIR } from "../../harness/images/fixture-repo.ts";
 import { openSandboxBackend } from "../../src/foundation/sandbox/open-backend.ts";
+import { gradePredictionsArgs } from "../support/official-report.ts";
 import { runCli } from "../support/cli.ts";
 
 /**
@@ -57,19 +58,7 @@ function predictionsFile(name: string, patchOf: (row: TaskRow) => string): strin
 }
 
 async function evalRun(runId: string, predictions: string): Promise<void> {
-  const result = await runCli([
-    "eval",
-    "--predictions",
-    predictions,
-    "--run-id",
-    runId,
-    "--results",
-    results,
-    "--network",
-    "none",
-    "--workers",
-    "2",
-  ]);
+  const result = await runCli(gradePredictionsArgs(predictions, runId, results));
   expect(result.code, result.stderr + result.stdout).toBe(0);
 }
 
