@@ -83,6 +83,7 @@ export class PtyShell implements ShellSession {
   private alive = false;
   private cwd = "/";
   private commandCount = 0;
+  private lastDataAt = 0;
 
   private constructor(
     private readonly transport: ShellTransport,
@@ -128,6 +129,7 @@ export class PtyShell implements ShellSession {
   }
 
   private onData(chunk: Buffer): void {
+    this.lastDataAt = Date.now();
     this.pending = this.pending.length ? Buffer.concat([this.pending, chunk]) : chunk;
     const waiter = this.waiter;
     if (!waiter) {
@@ -233,6 +235,7 @@ export class PtyShell implements ShellSession {
       restarted = true;
     }
     if (marker) this.cwd = marker.cwd;
+    if (marker && (timedOut || interrupted)) await this.drainStragglers();
     const bytes = collector.bytes();
     const output = bytes.toString("utf8");
     this.collector = undefined;
@@ -259,6 +262,18 @@ export class PtyShell implements ShellSession {
         `ps -eo pid=,sid= | awk -v s=$s '$2==s && $1!=s {print $1}' | xargs -r kill -KILL; done`,
     );
     return this.sendAndWait("", INTERRUPT_GRACE_MS);
+  }
+
+  /**
+   * After a stopped command the shell answers at once, but processes it started may still be
+   * dying and printing (a fork bomb's "fork: Interrupted system call"): that output belongs to
+   * no command. Wait until the terminal is quiet (bounded), then drop what came.
+   */
+  private async drainStragglers(quietMs = 200, maxMs = 3_000): Promise<void> {
+    this.collector = undefined;
+    const until = Date.now() + maxMs;
+    while (Date.now() < until && Date.now() - this.lastDataAt < quietMs) await new Promise((resolve) => setTimeout(resolve, 50));
+    this.pending = Buffer.alloc(0);
   }
 
   /** A fresh shell in the last known directory (exported variables are lost). */
