@@ -30,11 +30,11 @@ export async function runBatch(input: RunConfigInput, deps: RunDependencies): Pr
   const interrupted = deps.signal?.aborted ?? false;
   run.events.emit({ type: "run_finished", interrupted });
   await run.events.flushed();
-  if (run.model) {
-    run.model.close();
-    await amendRunJson(run.layout.runJson, { endpoints: run.model.figures() });
-  }
-  await amendRunJson(run.layout.runJson, { image_disk: { max_bytes: imageDisk.maxBytes, peak_bytes: imageDisk.peakBytes } });
+  run.model?.close();
+  await amendRunJson(run.layout.runJson, {
+    ...(run.model && { endpoints: run.model.figures() }),
+    image_disk: { max_bytes: imageDisk.maxBytes, peak_bytes: imageDisk.peakBytes },
+  });
 
   // The report phase.
   if (!config.grade) return { config, layout: run.layout, interrupted };
