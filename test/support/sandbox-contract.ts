@@ -206,6 +206,16 @@ export function sandboxContract(name: string, setup: () => Promise<ContractBacke
         expect(agentProbe).toMatch(/NoNewPrivs:\s*1/);
         expect((await agent.exec("/tmp/suid-id -u", { user: "nobody" })).output).toBe("65534\n");
         expect((await agent.exec(MEMORY_LIMIT)).output.trim()).toBe(String(300 * 2 ** 20));
+        // A command the kernel kills for memory is the sandbox's memory breach, named with its limit.
+        expect(agent.limitBreach?.()).toBeUndefined();
+        const shell = await agent.openShell();
+        const hog = await shell.run(`python3 -c "a = []\nwhile True: a.append(bytearray(10**7))"`, { timeoutMs: 60_000 });
+        expect(hog.timedOut).toBe(false);
+        expect(agent.limitBreach?.()).toEqual({
+          limit: "memory",
+          message: expect.stringMatching(/killed for memory.*300 MiB \(--memory\)/),
+        });
+        await shell.close();
 
         const gradeProbe = (await grade.exec(PROBE_PRIVILEGES)).output;
         expect(gradeProbe).toContain("raw=open");

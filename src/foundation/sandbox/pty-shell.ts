@@ -69,6 +69,8 @@ export interface ShellTransport {
    * engine went away, the container or pod stopped), so the caller retries; else undefined.
    */
   whyEnded(): Promise<Error | undefined>;
+  /** Told how each command that did not time out ended (a limit watch asks why a command was killed). */
+  afterCommand?(exitCode: number | null, shellDied: boolean): Promise<void>;
 }
 
 /** The command line every back end starts the session with. */
@@ -239,9 +241,11 @@ export class PtyShell implements ShellSession {
     const bytes = collector.bytes();
     const output = bytes.toString("utf8");
     this.collector = undefined;
+    const exitCode = timedOut || interrupted || !marker ? null : marker.exitCode;
+    if (!timedOut) await this.transport.afterCommand?.(exitCode, restarted);
     return {
       output,
-      exitCode: timedOut || interrupted || !marker ? null : marker.exitCode,
+      exitCode,
       timedOut,
       interrupted,
       truncated: collector.truncated,

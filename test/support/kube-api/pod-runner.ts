@@ -183,6 +183,11 @@ export class PodRunner {
     }
     const { StatusCode } = (await container.wait()) as { StatusCode: number };
     if (this.deleting.has(key)) return;
+    // The runtime's word for a container that ended after the kernel killed in it for memory.
+    const oomKilled = await container
+      .inspect()
+      .then((info) => info.State.OOMKilled === true)
+      .catch(() => false);
     this.containers.delete(key);
     const finished = now();
     this.setStatus(pod, (status) => {
@@ -212,7 +217,7 @@ export class PodRunner {
           state: {
             terminated: {
               exitCode: StatusCode,
-              reason: StatusCode === 0 ? "Completed" : "Error",
+              reason: StatusCode === 0 ? "Completed" : oomKilled ? "OOMKilled" : "Error",
               startedAt: started,
               finishedAt: finished,
             },

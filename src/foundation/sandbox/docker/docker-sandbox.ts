@@ -9,7 +9,8 @@ import type { ExecOptions, ExecResult, Sandbox, ShellOptions, ShellSession } fro
 import { packSingleFile, unpackSingleFile } from "../tar-file.ts";
 import { PtyShell, SHELL_COMMAND } from "../pty-shell.ts";
 import { TimedCommand } from "../timed-command.ts";
-import { LimitWatch } from "./limit-watch.ts";
+import { MemoryWatch } from "../memory-watch.ts";
+import { DiskWatch } from "./disk-watch.ts";
 
 export class DockerSandbox implements Sandbox {
   private removed = false;
@@ -19,7 +20,8 @@ export class DockerSandbox implements Sandbox {
    * always close them, and an open one would keep the process alive: remove() destroys them.
    */
   private readonly streams = new Set<{ destroy(): void }>();
-  private readonly limits: LimitWatch;
+  private readonly memory: MemoryWatch;
+  private readonly disk: DiskWatch;
 
   private constructor(
     private readonly container: Docker.Container,
@@ -27,10 +29,9 @@ export class DockerSandbox implements Sandbox {
     readonly spec: ContainerSpec,
     private readonly onRemoved?: (sandbox: DockerSandbox) => void,
   ) {
-    this.limits = new LimitWatch(container, (command) => this.exec(command, { timeoutMs: 30_000, maxOutputBytes: 4096 }), {
-      memoryBytes: spec.memoryBytes,
-      diskBytes: spec.diskBytes,
-    });
+    const probe = (command: string) => this.exec(command, { timeoutMs: 30_000, maxOutputBytes: 4096 });
+    this.memory = new MemoryWatch(probe, spec.memoryBytes);
+    this.disk = new DiskWatch(container, probe, spec.diskBytes);
   }
 
   /**
@@ -72,7 +73,7 @@ export class DockerSandbox implements Sandbox {
     liveContainers.add(sandbox);
     try {
       await container.start();
-      sandbox.limits.start();
+      sandbox.disk.start();
     } catch (error) {
       // The engine may be the thing that failed: the reaper removes what this cannot.
       await sandbox.remove().catch(() => undefined);
@@ -121,7 +122,7 @@ export class DockerSandbox implements Sandbox {
     const result = timed.result(exitCode);
     const cleanup = timed.cleanupLine();
     if (cleanup) void this.execQuiet(cleanup);
-    if (!result.timedOut) await this.limits.afterCommand(exitCode);
+    if (!result.timedOut) await this.memory.afterCommand(exitCode);
     return result;
   }
 
@@ -158,15 +159,9 @@ export class DockerSandbox implements Sandbox {
       return stream;
     };
     const whyEnded = () => this.whyGone("starting a shell session");
-    const shell = await PtyShell.open({ id: this.id, open, whyEnded }, this, options ?? {});
     // A command the kernel killed for memory shows as a SIGKILL (137) or as the shell dying.
-    const run = shell.run.bind(shell);
-    shell.run = async (command, runOptions) => {
-      const result = await run(command, runOptions);
-      if (!result.timedOut) await this.limits.afterCommand(result.exitCode, result.restarted);
-      return result;
-    };
-    return shell;
+    const afterCommand = (exitCode: number | null, shellDied: boolean) => this.memory.afterCommand(exitCode, shellDied);
+    return PtyShell.open({ id: this.id, open, whyEnded, afterCommand }, this, options ?? {});
   }
 
   /** The typed error when the engine or the container went away under `what`; else undefined. */
@@ -182,7 +177,7 @@ export class DockerSandbox implements Sandbox {
   }
 
   limitBreach() {
-    return this.limits.current();
+    return this.disk.current() ?? this.memory.current();
   }
 
   /** Registers an attach stream to be destroyed when the sandbox is removed. */
@@ -229,7 +224,7 @@ export class DockerSandbox implements Sandbox {
    * the process exit with the container still there.
    */
   remove(): Promise<void> {
-    this.limits.stop();
+    this.disk.stop();
     this.removal ??= this.removeOnce().catch((error: unknown) => {
       this.removal = undefined;
       throw error;

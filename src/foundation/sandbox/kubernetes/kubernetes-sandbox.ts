@@ -15,6 +15,7 @@ import type { KubeConnection } from "./kube-connection.ts";
 import { podManifest, podName, SANDBOX_CONTAINER } from "./pod-manifest.ts";
 import type { PodTemplate } from "./pod-template.ts";
 import { PtyShell } from "../pty-shell.ts";
+import { MemoryWatch } from "../memory-watch.ts";
 
 /** How long a pod may take to start (image pulls of multi-GB instance images included). */
 const DEFAULT_START_TIMEOUT_MS = 15 * 60_000;
@@ -53,7 +54,9 @@ export interface KubernetesSandboxOptions {
 export class KubernetesSandbox implements Sandbox {
   private removed = false;
   private removal?: Promise<void>;
+  /** The disk limit's breach, once the kubelet evicted the pod past it. */
   private breach: LimitBreach | undefined;
+  private readonly memory: MemoryWatch;
   /** Exec streams open on this pod: remove() closes them so none keeps the process alive. */
   private readonly channels = new Set<{ close(): void }>();
 
@@ -62,7 +65,9 @@ export class KubernetesSandbox implements Sandbox {
     readonly id: string,
     readonly spec: ContainerSpec,
     private readonly onRemoved?: (sandbox: KubernetesSandbox) => void,
-  ) {}
+  ) {
+    this.memory = new MemoryWatch((command) => this.exec(command, { timeoutMs: 30_000, maxOutputBytes: 4096 }), spec.memoryBytes);
+  }
 
   /** The pod's name (the sandbox id). */
   get podName(): string {
@@ -122,6 +127,18 @@ export class KubernetesSandbox implements Sandbox {
       if (eviction === "limit") this.breach ??= { limit: "disk", message };
       return new ContainerGoneError(message, { pod: this.id, reason: "Evicted" }, { cause: error });
     }
+    // The runtime says OOMKilled of a container that ended after any kill for memory in it; past
+    // its deadline, the pod's own reason is why it ended.
+    const terminated = pod?.status?.containerStatuses?.[0]?.state?.terminated;
+    if (pod && terminated?.reason === "OOMKilled" && pod.status?.reason !== "DeadlineExceeded") {
+      this.memory.killed();
+      const limit = pod.spec?.containers?.[0]?.resources?.limits?.memory;
+      return new ContainerGoneError(
+        `pod ${this.id}'s container was killed for memory under the command (limit ${limit ?? "unknown"}, set by --memory)`,
+        { pod: this.id, reason: "OOMKilled" },
+        { cause: error },
+      );
+    }
     if (error instanceof ContainerGoneError) return error;
     if (pod === null || (pod !== undefined && !running)) {
       const state = pod ? `phase ${pod.status?.phase}${pod.status?.reason ? `, ${pod.status.reason}` : ""}` : "deleted";
@@ -179,7 +196,9 @@ export class KubernetesSandbox implements Sandbox {
     }
     const cleanup = timed.cleanupLine();
     if (cleanup) void this.execQuiet(cleanup);
-    return timed.result(exitCode);
+    const result = timed.result(exitCode);
+    if (!result.timedOut) await this.memory.afterCommand(exitCode);
+    return result;
   }
 
   /** A command whose result does not matter (cleanup); never throws. */
@@ -271,15 +290,16 @@ export class KubernetesSandbox implements Sandbox {
           const why = await this.explain(new SandboxError("starting a shell session: the shell exited during its setup", { pod: this.id }));
           return why instanceof ContainerGoneError ? why : undefined;
         },
+        afterCommand: (exitCode, shellDied) => this.memory.afterCommand(exitCode, shellDied),
       },
       this,
       options ?? {},
     );
   }
 
-  /** The disk limit, once the kubelet evicted the pod past it (memory: see docs/kubernetes.md). */
+  /** The disk limit, once the kubelet evicted the pod past it, or the memory limit, once a process was killed for it. */
   limitBreach(): LimitBreach | undefined {
-    return this.breach;
+    return this.breach ?? this.memory.current();
   }
 
   /** Deletes the pod; every caller waits for the one deletion (see DockerSandbox.remove). */
