@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { RunConfig } from "../harness/run/run-config.ts";
+import { configChanges, describeChange } from "../harness/run/resume-check.ts";
 import {
   AGENT_KEYS,
   CONTAINMENT_KEYS,
@@ -186,5 +187,60 @@ describe("run.json", () => {
     const text = runJsonText(record);
     expect(runJsonText(readRunJson(written("again.json", text)))).toBe(text);
     expect(JSON.parse(readFileSync(join(dir, "again.json"), "utf8")).config.run_id).toBe("every-field");
+  });
+});
+
+describe("resuming a run (configChanges against run.json)", () => {
+  const previous = readRunJson(written("resume-base.json", runJsonText(record)));
+  const ownPredictions = join(dir, "runs", "every-field", "predictions.jsonl");
+  const changesFor = (input: object, modelName = "my-model") =>
+    configChanges(previous, RunConfig.parse({ ...config, ...input }), modelName, ownPredictions).map((change) => describeChange(change));
+
+  it("finds nothing when only how the run runs changed (workers, endpoints, limits, timeouts)", () => {
+    expect(
+      changesFor({
+        workers: 1,
+        gradeWorkers: 3,
+        modelURLs: ["http://127.0.0.1:9000/v1"],
+        memoryBytes: 2 ** 34,
+        timeoutSec: 60,
+        model: {
+          ...config.model,
+          baseURL: "http://127.0.0.1:9000/v1",
+          requestTimeoutMs: 5,
+          retry: { ...config.model!.retry, maxAttempts: 9 },
+        },
+      }),
+    ).toEqual([]);
+  });
+
+  it("names each changed setting that decides results, down to its own field", () => {
+    const changed = changesFor(
+      {
+        model: { ...config.model, sampling: { ...config.model!.sampling, temperature: 0.7 } },
+        agent: { ...config.agent, stepLimit: 7, templates: { ...config.agent.templates, system_template: "Be brief." } },
+        grading: "v5",
+      },
+      "checkpoint-2",
+    );
+    expect(changed).toEqual([
+      'modelName: "my-model" → "checkpoint-2"',
+      "model.sampling.temperature: 0 → 0.7",
+      "agent.stepLimit: 50 → 7",
+      'agent.templates.system_template: "You are {{agentName}}." → "Be brief."',
+      'grading: "v4" → "v5"',
+    ]);
+  });
+
+  it("refuses a switch between running the agent and grading given predictions, except the run's own", () => {
+    const agentRun = readRunJson(written("resume-agent.json", runJsonText({ ...record, config: { ...config } })));
+    const grading = (predictions: string) => {
+      const { model: _model, modelURLs: _urls, ...rest } = config;
+      return RunConfig.parse({ ...rest, predictions });
+    };
+    expect(configChanges(agentRun, grading("other.jsonl"), undefined, ownPredictions).map((c) => describeChange(c))).toEqual([
+      'mode: "agent" → "predictions"',
+    ]);
+    expect(configChanges(agentRun, grading(ownPredictions), undefined, ownPredictions)).toEqual([]);
   });
 });

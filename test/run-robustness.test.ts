@@ -69,6 +69,23 @@ describe("a run killed with SIGKILL and started again", () => {
       .split("\n")
       .map((l) => JSON.parse(l).instance_id);
     expect(predictions.sort()).toEqual(ids());
+
+    // Resumed under settings that decide results: refused, the run left as it was.
+    const runJson = join(suite.results, "killed", "run.json");
+    const before = readFileSync(runJson, "utf8");
+    const changed = await runCli(evalArgs(server, "killed", "--temperature", "0.7", "--max-steps", "7"));
+    expect(changed.code).toBe(2);
+    expect(changed.stderr).toContain("--temperature: 0 → 0.7");
+    expect(changed.stderr).toMatch(/--max-steps: \d+ → 7/);
+    expect(changed.stderr).toContain("--allow-changed-config");
+    expect(readFileSync(runJson, "utf8")).toBe(before);
+    // Allowed, and recorded; the first start is kept.
+    const allowed = await runCli(evalArgs(server, "killed", "--temperature", "0.7", "--allow-changed-config"));
+    expect(allowed.code, allowed.stderr).toBe(0);
+    expect(allowed.stdout).toMatch(/6 instances, 0 to do/);
+    const record = JSON.parse(readFileSync(runJson, "utf8"));
+    expect(record.started_at).toBe(JSON.parse(before).started_at);
+    expect(record.resumed.map((r: { changes: string[] }) => r.changes)).toEqual([[], ["model.sampling.temperature: 0 → 0.7"]]);
   });
 });
 

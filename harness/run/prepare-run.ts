@@ -16,7 +16,8 @@ import { LOG_FILES } from "../evaluation/evaluate-instance.ts";
 import { orderBySharedLayers } from "../images/layer-groups.ts";
 import { EventLog } from "./event-log.ts";
 import { type RunConfig, sandboxConfigFor } from "./run-config.ts";
-import { writeRunJson } from "./run-json.ts";
+import { readRunJson, type RunJson, writeRunJson } from "./run-json.ts";
+import { ChangedConfigError, configChanges, describeChange } from "./resume-check.ts";
 import type { RunEvent } from "./run-events.ts";
 import { RunLayout } from "./run-layout.ts";
 
@@ -29,6 +30,11 @@ export interface RunDependencies {
   /** Aborting stops new work; work in flight is abandoned and its containers removed. */
   signal?: AbortSignal;
   onEvent?: (event: RunEvent) => void;
+  /**
+   * Resume the run even when settings that decide its results differ from its run.json (the
+   * changes are recorded there); otherwise such a resume is a ChangedConfigError.
+   */
+  allowChangedConfig?: boolean;
 }
 
 /** Everything the phases of a run share, settled before the first instance starts. */
@@ -62,9 +68,22 @@ export async function prepareRun(config: RunConfig, deps: RunDependencies): Prom
   await mkdir(layout.trajectoriesDir, { recursive: true });
   const events = new EventLog(layout.events, deps.onEvent);
 
-  const predictions = new Map<string, Prediction>();
   let model: EndpointPool | undefined;
   let modelName = config.modelName;
+  if (!config.predictions) {
+    const onEndpoint = (event: EndpointEvent) => {
+      if (event.type === "episode_moved")
+        events.emit({ type: "episode_moved", instance_id: event.episode, from: event.from, to: event.to });
+      else events.emit(event);
+    };
+    model = new EndpointPool(config.modelURLs ?? [resolveModelConfig(config.model!).baseURL], config.model!, { onEvent: onEndpoint });
+    modelName ??= (await model.verify(deps.signal)).model;
+  }
+  // Checked before predictions.jsonl and run.json are written: a refused resume leaves them as they were.
+  const startedAt = new Date().toISOString();
+  const history = existsSync(layout.runJson) ? resumeHistory(layout, config, modelName, startedAt, deps) : undefined;
+
+  const predictions = new Map<string, Prediction>();
   if (config.predictions) {
     // Written whole, so the run folder is self-contained.
     for (const [id, p] of await loadPredictions(config.predictions, dataset.rows, { datasetIds: dataset.datasetIds }))
@@ -75,13 +94,6 @@ export async function prepareRun(config: RunConfig, deps: RunDependencies): Prom
       const p = Prediction.parse(line);
       predictions.set(p.instance_id, p);
     }
-    const onEndpoint = (event: EndpointEvent) => {
-      if (event.type === "episode_moved")
-        events.emit({ type: "episode_moved", instance_id: event.episode, from: event.from, to: event.to });
-      else events.emit(event);
-    };
-    model = new EndpointPool(config.modelURLs ?? [resolveModelConfig(config.model!).baseURL], config.model!, { onEvent: onEndpoint });
-    modelName ??= (await model.verify(deps.signal)).model;
   }
   const templates = loadTemplates(config.templatesPath);
   await writeRunJson(layout.runJson, {
@@ -89,7 +101,8 @@ export async function prepareRun(config: RunConfig, deps: RunDependencies): Prom
     dataset: dataset.source,
     model_name: modelName,
     owner: currentOwner(),
-    started_at: new Date().toISOString(),
+    started_at: history?.started_at ?? startedAt,
+    resumed: history?.resumed,
     node: process.version,
   });
 
@@ -119,6 +132,26 @@ export async function prepareRun(config: RunConfig, deps: RunDependencies): Prom
     events.emit({ type: "skipped", instance_id: row.instance_id, reason });
   }
   return context;
+}
+
+/**
+ * This invocation resumes a run: its first start and the resumes before this one, and this one
+ * with the decisive settings it changed — refused unless the user allowed them.
+ */
+function resumeHistory(
+  layout: RunLayout,
+  config: RunConfig,
+  modelName: string | undefined,
+  at: string,
+  deps: RunDependencies,
+): Pick<RunJson, "started_at" | "resumed"> {
+  const previous = readRunJson(layout.runJson);
+  const changes = configChanges(previous, config, modelName, layout.predictions);
+  if (changes.length > 0 && !deps.allowChangedConfig) throw new ChangedConfigError(layout.runJson, changes);
+  return {
+    started_at: previous.started_at,
+    resumed: [...(previous.resumed ?? []), { at, changes: changes.map((change) => describeChange(change)) }],
+  };
 }
 
 export const needsAgent = (run: RunContext, row: TaskRow): boolean => run.model !== undefined && !run.predictions.has(row.instance_id);

@@ -170,7 +170,10 @@ export const RunJson = z.object({
   model_name: z.string().optional(),
   /** host:pid:starttime of the latest invocation's process (`bottega status` asks whether it lives). */
   owner: z.string().optional(),
+  /** When the run's first invocation started. */
   started_at: z.string(),
+  /** Each later invocation: when it started, and the decisive settings it changed (allowed by the user). */
+  resumed: z.array(z.object({ at: z.string(), changes: z.array(z.string()) })).optional(),
   /** The Node.js version that ran it. */
   node: z.string(),
   /** Added when the run finishes: each model endpoint's share. */

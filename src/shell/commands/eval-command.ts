@@ -21,15 +21,16 @@ export async function run(argv: string[]): Promise<number> {
   const v = parsed.values;
   // Loaded after the flags are parsed: --help must not pay for Docker, the model client or zod schemas.
   const [{ executeRun }, { runConfigFromFlags }] = await Promise.all([import("./execute-run.ts"), import("./run-config-from-flags.ts")]);
+  const options = { allowChangedConfig: v["allow-changed-config"] === true };
   if (v.predictions !== undefined || v["model-url"] !== undefined || process.env.OPENAI_BASE_URL) {
-    return (await executeRun("eval", argv, runConfigFromFlags(v, { grade: true }))).code;
+    return (await executeRun("eval", argv, runConfigFromFlags(v, { grade: true }), options)).code;
   }
   const { startReplayModel } = await import("../replay-model.ts");
   const replay = await startReplayModel();
   try {
     console.log(`demo: the model is a replay of recorded episodes (${replay.source}), served at ${replay.url}; no real model runs.`);
     const config = runConfigFromFlags(v, { grade: true, modelURL: replay.url });
-    return (await executeRun("eval", argv, config)).code;
+    return (await executeRun("eval", argv, config, options)).code;
   } finally {
     await replay.close();
   }

@@ -7,7 +7,10 @@ import { SandboxConfigError } from "../../foundation/sandbox/errors.ts";
 import { openSandboxBackend } from "../../foundation/sandbox/open-backend.ts";
 import { EndpointMismatchError } from "../../foundation/model/endpoint-errors.ts";
 import { BundleInstallError } from "../../../scaffold/bundles/bundle-install.ts";
+import { ChangedConfigError, describeChange } from "../../../harness/run/resume-check.ts";
 import { CliUsageError } from "./cli-error.ts";
+import { flagForField } from "./flag-table.ts";
+import { EVAL_FLAGS } from "./run-flags.ts";
 import { readJsonl } from "../../foundation/store/jsonl.ts";
 import { eventLine } from "./event-line.ts";
 import { EXIT } from "./exit-codes.ts";
@@ -23,6 +26,7 @@ export async function executeRun(
   command: string,
   argv: readonly string[],
   config: RunConfig,
+  options: { allowChangedConfig: boolean },
 ): Promise<{ code: number; result: RunResult }> {
   // The engine is asked before the dashboard starts, so a missing one is one clear error.
   const sandboxes = await openSandboxBackend(config.sandbox, sandboxConfigFor(config)).catch((error: unknown) => {
@@ -40,9 +44,10 @@ export async function executeRun(
     if (line) console.log(line);
   };
   try {
-    const result = await runBatch(config, { openSandboxes: async () => sandboxes, signal: interrupt.signal, onEvent })
+    const result = await runBatch(config, { openSandboxes: async () => sandboxes, signal: interrupt.signal, onEvent, ...options })
       .catch((error: unknown) => {
         if (error instanceof EndpointMismatchError) throw new CliUsageError(`--model-url: ${error.message}`);
+        if (error instanceof ChangedConfigError) throw new CliUsageError(changedConfigMessage(error, config.runId));
         // A user's bundle that does not install is a problem with what was asked for, found before any episode ran.
         if (error instanceof BundleInstallError) throw new CliUsageError(error.message);
         throw error;
@@ -77,6 +82,15 @@ async function unfinished(result: RunResult, config: RunConfig): Promise<number>
   const stats = runStats(events, { now: Date.now(), grading: config.grade });
   const errors = stats.errors.reduce((total, e) => total + e.count, 0);
   return Math.max(errors, stats.total - stats.done);
+}
+
+/** The settings that differ, each named by its flag, and the two ways on. */
+function changedConfigMessage(error: ChangedConfigError, runId: string): string {
+  const changes = error.changes.map((change) => `  ${describeChange(change, (field) => flagForField(EVAL_FLAGS, field))}`);
+  return (
+    `run ${runId} was started with other settings than these (${error.file}):\n${changes.join("\n")}\n` +
+    "start a new --run-id, or pass --allow-changed-config to resume it anyway (the changes are recorded in run.json)"
+  );
 }
 
 /**

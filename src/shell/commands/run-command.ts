@@ -20,5 +20,9 @@ export async function run(argv: string[]): Promise<number> {
   }
   // Loaded after the flags are parsed: --help must not pay for Docker, the model client or zod schemas.
   const [{ executeRun }, { runConfigFromFlags }] = await Promise.all([import("./execute-run.ts"), import("./run-config-from-flags.ts")]);
-  return (await executeRun("run", argv, runConfigFromFlags(parsed.values, { grade: false }))).code;
+  return (
+    await executeRun("run", argv, runConfigFromFlags(parsed.values, { grade: false }), {
+      allowChangedConfig: parsed.values["allow-changed-config"] === true,
+    })
+  ).code;
 }

@@ -27,6 +27,11 @@ export const RUN_FLAGS = flagTable({
     defaultText: "a timestamp",
     field: "runId",
   },
+  "allow-changed-config": {
+    kind: "boolean",
+    group: RUN,
+    help: "resume a run even though settings that decide its results\n(model, sampling, agent, dataset, grading) changed; recorded in run.json",
+  },
   results: { kind: "string", group: RUN, placeholder: "DIR", help: "where runs are written", default: "results", field: "resultsDir" },
   "image-template": {
     kind: "string",
