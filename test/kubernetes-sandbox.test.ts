@@ -151,7 +151,7 @@ describe("Kubernetes sandbox pods", () => {
       expect(filling).not.toBe(0);
       const error = await box.exec("true").catch((e: unknown) => e);
       expect(isInfrastructureError(error)).toBe(true);
-      expect((error as Error).message).toMatch(/wrote past its disk limit \(ephemeral-storage 52428800, set by --disk\)/);
+      expect((error as Error).message).toMatch(/wrote past its disk limit \(ephemeral-storage 50 MiB, set by --disk\)/);
       expect((error as Error).message).toMatch(/Pod ephemeral local storage usage exceeds the total limit of containers 52428800/);
       // What ends the episode exit_disk, as on Docker, rather than a retried infrastructure failure.
       expect(box.limitBreach()).toMatchObject({ limit: "disk", message: (error as Error).message });

@@ -2,11 +2,13 @@ import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { TaskRow } from "../harness/dataset/task-row.ts";
 import { readTrajectory, type Trajectory } from "../scaffold/trajectory.ts";
 import { replayTurn, type RecordedEpisode } from "../src/foundation/model/scripted/recorded-episodes.ts";
+import { LABELS } from "../src/foundation/sandbox/owner.ts";
 import { runCli } from "./support/cli.ts";
+import { type KubeApiServer, startKubeApiServer } from "./support/kube-api/kube-api-server.ts";
 import { fixtureSuite } from "./support/fixture-suite.ts";
 
 /**
@@ -117,85 +119,129 @@ function filesUnder(dir: string): string[] {
     .filter((path) => statSync(path).isFile());
 }
 
-describe("a hostile model", () => {
-  it("is contained: every attempt fails or is bounded, the run goes on, the host and the key stay safe", async () => {
-    writeFileSync(hostSentinel, "untouched");
-    const [probeRow, diskRow, memoryRow, ...others] = suite.rows as [TaskRow, TaskRow, TaskRow, ...TaskRow[]];
-    const gold = (row: TaskRow) => suite.episode(row).actions;
-    const conversations = [
-      {
-        name: probeRow.instance_id,
-        match: probeRow.problem_statement,
-        turns: [...probes.flatMap((p) => [p.action, alive]), ...gold(probeRow)].map(replayTurn),
-      },
-      { name: diskRow.instance_id, match: diskRow.problem_statement, turns: [enders[0]!.action, ...gold(diskRow)].map(replayTurn) },
-      { name: memoryRow.instance_id, match: memoryRow.problem_statement, turns: [enders[1]!.action, ...gold(memoryRow)].map(replayTurn) },
-      ...others.map((row) => ({ name: row.instance_id, match: row.problem_statement, turns: gold(row).map(replayTurn) })),
-    ];
-    const server = await suite.serve(conversations);
-    const runId = "red-team";
-    const result = await runCli(
-      [
-        "eval",
-        "--model-url",
-        server.url,
-        "--action-format",
-        "tools",
-        "--run-id",
-        runId,
-        "--results",
-        suite.results,
-        "--workers",
-        "3",
-        "--memory",
-        "256m",
-        "--disk",
-        "100m",
-        "--pids",
-        "256",
-        "--command-timeout",
-        "10",
-      ],
-      { env: { OPENAI_API_KEY: apiKey }, timeoutMs: 560_000 },
-    );
-    expect(result.code, `${result.stdout}\n${result.stderr}`).toBe(0);
-    const trajectory = (row: TaskRow): Trajectory => readTrajectory(join(suite.results, runId, "trajectories", `${row.instance_id}.json`));
+/** Where the run's sandboxes live, and how to ask whether any of them is left. */
+interface Backend {
+  name: string;
+  args: string[];
+  env: () => Record<string, string>;
+  leftovers: (runId: string) => string[];
+}
 
-    const table: string[] = ["| attack | outcome | time to containment |", "| --- | --- | --- |"];
-    const probe = trajectory(probeRow);
-    probes.forEach((p, i) => {
-      const step = probe.steps[2 * i]!;
-      const observation = step.observation ?? "";
-      expect(p.contained(observation), `${p.attack}:\n${observation.slice(0, 2000)}`).toBe(true);
-      // The episode goes on: the next command works.
-      expect(probe.steps[2 * i + 1]!.observation, `after ${p.attack}`).toBe("alive\n");
-      table.push(`| ${p.attack} | contained, episode goes on | ${(step.tool_ms / 1000).toFixed(1)} s |`);
-    });
-    expect(probe.exit_status).toBe("submitted");
+const docker: Backend = {
+  name: "docker",
+  args: [],
+  env: () => ({}),
+  leftovers: (runId) =>
+    execFileSync("docker", ["ps", "-aq", "--filter", `label=bottega.run=${runId}`])
+      .toString()
+      .split("\n")
+      .filter(Boolean),
+};
 
-    for (const [row, ender] of [
-      [diskRow, enders[0]!],
-      [memoryRow, enders[1]!],
-    ] as const) {
-      const t = trajectory(row);
-      expect(t.exit_status, `${ender.attack}: ${t.exit_message}`).toBe(ender.status);
-      expect(t.exit_message).toMatch(ender.message);
-      table.push(`| ${ender.attack} | episode ends \`${ender.status}\` | ${(t.steps[0]!.tool_ms / 1000).toFixed(1)} s |`);
-    }
+// The test API server's node bounds processes per pod, as a node with the kubelet's podPidsLimit does.
+let kube: KubeApiServer | undefined;
+const kubernetes: Backend = {
+  name: "kubernetes",
+  args: ["--sandbox", "kubernetes"],
+  env: () => ({ KUBECONFIG: kube!.kubeconfigPath }),
+  leftovers: (runId) =>
+    kube!.registry
+      .all()
+      .filter((pod) => pod.metadata.labels?.[LABELS.run] === runId)
+      .map((pod) => pod.metadata.name),
+};
 
-    // The run went on: every other instance resolved, and no container of the run is left.
-    const report = JSON.parse(readFileSync(join(suite.results, runId, "report.json"), "utf8"));
-    expect(report.resolved_ids).toEqual(expect.arrayContaining([probeRow, ...others].map((row) => row.instance_id)));
-    expect(
-      execFileSync("docker", ["ps", "-aq", "--filter", `label=bottega.run=${runId}`])
-        .toString()
-        .trim(),
-    ).toBe("");
-    // Nothing of the host changed; the key is in no file of the run.
-    expect(readFileSync(hostSentinel, "utf8")).toBe("untouched");
-    for (const file of filesUnder(join(suite.results, runId))) expect(readFileSync(file, "latin1").includes(apiKey), file).toBe(false);
-    expect(result.peakRssBytes).toBeLessThan(400 * 1024 * 1024);
-    table.push(`| (runner) | peak RSS ${(result.peakRssBytes / 2 ** 20).toFixed(0)} MiB | |`);
-    console.log(`red-team outcomes:\n${table.join("\n")}`);
-  }, 600_000);
+describe("a hostile model, sandboxes on Docker", () => {
+  it("is contained: every attempt fails or is bounded, the run goes on, the host and the key stay safe", () => attack(docker), 600_000);
 });
+
+describe("a hostile model, sandboxes on Kubernetes (pods of the test API server)", () => {
+  beforeAll(async () => {
+    kube = await startKubeApiServer({ podPidsLimit: 256 });
+  }, 60_000);
+  afterAll(async () => {
+    await kube?.close();
+  }, 60_000);
+  it("is contained: every attempt fails or is bounded, the run goes on, the host and the key stay safe", () => attack(kubernetes), 600_000);
+});
+
+async function attack(backend: Backend): Promise<void> {
+  writeFileSync(hostSentinel, "untouched");
+  const [probeRow, diskRow, memoryRow, ...others] = suite.rows as [TaskRow, TaskRow, TaskRow, ...TaskRow[]];
+  const gold = (row: TaskRow) => suite.episode(row).actions;
+  const conversations = [
+    {
+      name: probeRow.instance_id,
+      match: probeRow.problem_statement,
+      turns: [...probes.flatMap((p) => [p.action, alive]), ...gold(probeRow)].map(replayTurn),
+    },
+    { name: diskRow.instance_id, match: diskRow.problem_statement, turns: [enders[0]!.action, ...gold(diskRow)].map(replayTurn) },
+    { name: memoryRow.instance_id, match: memoryRow.problem_statement, turns: [enders[1]!.action, ...gold(memoryRow)].map(replayTurn) },
+    ...others.map((row) => ({ name: row.instance_id, match: row.problem_statement, turns: gold(row).map(replayTurn) })),
+  ];
+  const server = await suite.serve(conversations);
+  const runId = `red-team-${backend.name}`;
+  const result = await runCli(
+    [
+      "eval",
+      ...backend.args,
+      "--model-url",
+      server.url,
+      "--action-format",
+      "tools",
+      "--run-id",
+      runId,
+      "--results",
+      suite.results,
+      "--workers",
+      "3",
+      "--memory",
+      "256m",
+      "--disk",
+      "100m",
+      "--pids",
+      "256",
+      "--command-timeout",
+      "10",
+    ],
+    { env: { OPENAI_API_KEY: apiKey, ...backend.env() }, timeoutMs: 560_000 },
+  );
+  expect(result.code, `${result.stdout}\n${result.stderr}`).toBe(0);
+  const trajectory = (row: TaskRow): Trajectory => readTrajectory(join(suite.results, runId, "trajectories", `${row.instance_id}.json`));
+
+  const table: string[] = ["| attack | outcome | time to containment |", "| --- | --- | --- |"];
+  const probe = trajectory(probeRow);
+  probes.forEach((p, i) => {
+    const step = probe.steps[2 * i]!;
+    const observation = step.observation ?? "";
+    expect(p.contained(observation), `${p.attack}:\n${observation.slice(0, 2000)}`).toBe(true);
+    // The episode goes on: the next command works.
+    expect(probe.steps[2 * i + 1]!.observation, `after ${p.attack}`).toBe("alive\n");
+    table.push(`| ${p.attack} | contained, episode goes on | ${(step.tool_ms / 1000).toFixed(1)} s |`);
+  });
+  expect(probe.exit_status).toBe("submitted");
+
+  for (const [row, ender] of [
+    [diskRow, enders[0]!],
+    [memoryRow, enders[1]!],
+  ] as const) {
+    const t = trajectory(row);
+    expect(t.exit_status, `${ender.attack}: ${t.exit_message}`).toBe(ender.status);
+    expect(t.exit_message).toMatch(ender.message);
+    const toolMs = t.steps[0]?.tool_ms;
+    table.push(
+      `| ${ender.attack} | episode ends \`${ender.status}\` | ${toolMs === undefined ? "—" : `${(toolMs / 1000).toFixed(1)} s`} |`,
+    );
+  }
+
+  // The run went on: every other instance resolved, and no container of the run is left.
+  const report = JSON.parse(readFileSync(join(suite.results, runId, "report.json"), "utf8"));
+  expect(report.resolved_ids).toEqual(expect.arrayContaining([probeRow, ...others].map((row) => row.instance_id)));
+  await expect.poll(() => backend.leftovers(runId), { timeout: 30_000 }).toEqual([]);
+  // Nothing of the host changed; the key is in no file of the run.
+  expect(readFileSync(hostSentinel, "utf8")).toBe("untouched");
+  for (const file of filesUnder(join(suite.results, runId))) expect(readFileSync(file, "latin1").includes(apiKey), file).toBe(false);
+  expect(result.peakRssBytes).toBeLessThan(400 * 1024 * 1024);
+  table.push(`| (runner) | peak RSS ${(result.peakRssBytes / 2 ** 20).toFixed(0)} MiB | |`);
+  console.log(`red-team outcomes (${backend.name}):\n${table.join("\n")}`);
+}

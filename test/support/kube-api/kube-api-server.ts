@@ -109,6 +109,8 @@ export async function startKubeApiServer(
     docker?: Docker;
     /** Exec protocols offered, best first: ["v4.channel.k8s.io"] plays a cluster older than 1.30. */
     execProtocols?: string[];
+    /** The node's kubelet setting podPidsLimit: processes per pod (unset: unlimited, the kubelet's default). */
+    podPidsLimit?: number;
   } = {},
 ): Promise<KubeApiServer> {
   const protocols = options.execProtocols ?? EXEC_PROTOCOLS;
@@ -116,7 +118,7 @@ export async function startKubeApiServer(
   const namespaces = new Set(["default", namespace]);
   const docker = options.docker ?? new Docker();
   const registry = new PodRegistry();
-  const runner = new PodRunner(docker, registry, randomBytes(6).toString("hex"));
+  const runner = new PodRunner(docker, registry, randomBytes(6).toString("hex"), { podPidsLimit: options.podPidsLimit });
   await runner.reapOrphans();
   const token = randomBytes(24).toString("hex");
   const dir = mkdtempSync(join(tmpdir(), "bottega-kube-api-"));

@@ -35,6 +35,8 @@ export class PodRunner {
     private readonly registry: PodRegistry,
     /** Distinguishes this server's containers from those of other servers in the same process. */
     private readonly serverId: string,
+    /** The node's settings that bound every pod on it. */
+    private readonly node: { podPidsLimit?: number } = {},
   ) {}
 
   /** The running container of a pod, if it has one. */
@@ -130,6 +132,7 @@ export class PodRunner {
         Memory: memory,
         MemorySwap: memory,
         NanoCpus: limits.cpu ? Math.round(parseQuantity(limits.cpu) * 1e9) : undefined,
+        PidsLimit: this.node.podPidsLimit,
         // The runtime's default capabilities, less and plus the container's (Docker takes the
         // names with or without CAP_, as containerd does).
         CapDrop: security.capabilities?.drop,

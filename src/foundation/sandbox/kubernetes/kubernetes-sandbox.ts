@@ -15,7 +15,7 @@ import type { KubeConnection } from "./kube-connection.ts";
 import { podManifest, podName, SANDBOX_CONTAINER } from "./pod-manifest.ts";
 import type { PodTemplate } from "./pod-template.ts";
 import { PtyShell } from "../pty-shell.ts";
-import { MemoryWatch } from "../memory-watch.ts";
+import { formatBytes, MemoryWatch } from "../memory-watch.ts";
 
 /** How long a pod may take to start (image pulls of multi-GB instance images included). */
 const DEFAULT_START_TIMEOUT_MS = 15 * 60_000;
@@ -118,9 +118,12 @@ export class KubernetesSandbox implements Sandbox {
     const eviction = pod ? diskEviction(pod) : undefined;
     if (pod && eviction) {
       const limit = pod.spec?.containers?.[0]?.resources?.limits?.["ephemeral-storage"];
+      // A template's limit wins over --disk (pod-manifest.ts): name the one the pod had.
+      const fromFlag = this.spec.diskBytes !== undefined && limit === String(this.spec.diskBytes);
+      const shown = fromFlag ? `${formatBytes(this.spec.diskBytes!)}, set by --disk` : `${limit ?? "unknown"}, set by the pod template`;
       const why =
         eviction === "limit"
-          ? `it wrote past its disk limit (ephemeral-storage ${limit ?? "unknown"}, set by --disk)`
+          ? `it wrote past its disk limit (ephemeral-storage ${shown})`
           : "its node ran short of disk (ephemeral-storage)";
       const message = `pod ${this.id} was evicted under the command: ${why}: ${pod.status?.message?.trim()}`;
       // The pod's own limit is the episode's end (exit_disk), as on Docker; a node short of disk is not.
