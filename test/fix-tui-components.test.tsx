@@ -8,6 +8,7 @@ import { FixApp } from "../src/shell/tui/fix-app.tsx";
 import { FixController } from "../src/shell/tui/fix-controller.ts";
 import { Footer } from "../src/shell/tui/footer.tsx";
 import { LiveView } from "../src/shell/tui/live-view.tsx";
+import { wordWrap } from "../src/shell/tui/text-rows.ts";
 import { themeFor } from "../src/shell/tui/theme.ts";
 import { ReplaySession, type ReplayStep } from "./support/replay-session.ts";
 
@@ -54,6 +55,23 @@ describe("fix TUI components", () => {
     app.unmount();
   });
 
+  it("wraps messages at spaces within the terminal's width, under the prompt's two columns", () => {
+    const text = "I expected `3`, `2` and `4`, which is what Python itself gives for the same expressions. ".repeat(4).trim();
+    const app = render(<EntryView entry={{ id: 1, kind: "user", text }} columns={80} theme={theme} />);
+    const rows = frame(app)
+      .split("\n")
+      .filter((row) => row.trim() !== "");
+    expect(rows.length).toBeGreaterThan(2);
+    expect(rows[0]).toMatch(/^› I expected/);
+    for (const row of rows.slice(1)) expect(row).toMatch(/^ {2}\S/);
+    // Ink's wrapping would start a row with the separating space, one column past 80: the terminal breaks it again.
+    for (const row of rows) expect(row.length).toBeLessThanOrEqual(80);
+    expect(rows.join(" ").replace(/^› /, "").replace(/ {3}/g, " ")).toBe(text);
+    app.unmount();
+    expect(wordWrap("ab cd efghijkl", 4)).toEqual(["ab", "cd", "efgh", "ijkl"]);
+    expect(wordWrap("    indented code\n\nnext", 80)).toEqual(["    indented code", "", "next"]);
+  });
+
   it("predicts an edit before it runs: str_replace, insert, create; null when it would not apply", () => {
     expect(predictEdit({ command: "str_replace", old_str: "b", new_str: "B" }, "a\nb\n")).toBe("a\nB\n");
     expect(predictEdit({ command: "str_replace", old_str: "x", new_str: "B" }, "a\nb\n")).toBeNull();
@@ -73,7 +91,7 @@ describe("fix TUI components", () => {
       format_error: null,
       observation: output,
     };
-    const app = render(<EntryView entry={{ id: 1, kind: "step", step: step as never, diff: null }} theme={theme} />);
+    const app = render(<EntryView entry={{ id: 1, kind: "step", step: step as never, diff: null }} columns={100} theme={theme} />);
     const text = frame(app);
     expect(text).toContain("$ cat big");
     expect(text).toContain("line 8");
@@ -92,9 +110,17 @@ describe("fix TUI components", () => {
       mode: "auto-edit" as const,
       phase: "running" as const,
     };
-    const app = render(<Footer state={state} stepLimit={100} maxModelLen={32_768} network="none" theme={theme} now={() => 95_000} />);
-    expect(frame(app)).toContain("step 12/100 · ctx 22k/33k · tok 180k↑ 2.4k↓ · 1:35 · auto-edit · net none · running");
-    app.unmount();
+    const footer = (columns: number) =>
+      frame(
+        render(
+          <Footer state={state} stepLimit={100} maxModelLen={32_768} network="none" columns={columns} theme={theme} now={() => 95_000} />,
+        ),
+      );
+    expect(footer(100)).toContain("step 12/100 · ctx 22k/33k · tok 180k↑ 2.4k↓ · 1:35 · auto-edit · net none · running");
+    // Narrower: the token counts go first, then the context; the mode, network and phase stay.
+    expect(footer(80)).toBe(" step 12/100 · ctx 22k/33k · 1:35 · auto-edit · net none · running");
+    expect(footer(60)).toBe(" step 12/100 · 1:35 · auto-edit · net none · running");
+    expect(footer(40)).toMatch(/^ step 12\/100 · auto-edit · net none · r/);
   });
 
   it("the live area never draws more rows than it is given, however long the stream or the diff", () => {

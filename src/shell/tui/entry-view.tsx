@@ -2,30 +2,48 @@ import { Box, Text } from "ink";
 import { actionSummary } from "./action-summary.ts";
 import { DiffView } from "./diff-view.tsx";
 import type { Entry } from "./fix-controller.ts";
-import { fold } from "./text-rows.ts";
+import { fold, wordWrap } from "./text-rows.ts";
 import type { Theme } from "./theme.ts";
 
 /** Lines of an observation shown in the scrollback before it is folded. */
 export const FOLDED_LINES = 8;
 
-/** One finished item of the conversation, printed once into the scrollback. */
-export function EntryView({ entry, theme }: { entry: Entry; theme: Theme }) {
+/** Rows wrapped by us (see wordWrap), each drawn as it is. */
+function Rows({ text, columns, color, dim }: { text: string; columns: number; color?: string; dim?: boolean }) {
+  return (
+    <Box flexDirection="column">
+      {wordWrap(text, columns).map((row, i) => (
+        <Text key={i} color={color} dimColor={dim} wrap="truncate-end">
+          {row === "" ? " " : row}
+        </Text>
+      ))}
+    </Box>
+  );
+}
+
+/** One finished item of the conversation, printed once into the scrollback, `columns` wide. */
+export function EntryView({ entry, columns, theme }: { entry: Entry; columns: number; theme: Theme }) {
   switch (entry.kind) {
     case "user":
       return (
         <Box marginTop={1}>
-          <Text color={theme.accent} bold>
-            {"› "}
-          </Text>
-          <Text>{entry.text}</Text>
+          <Box flexShrink={0}>
+            <Text color={theme.accent} bold>
+              {"› "}
+            </Text>
+          </Box>
+          <Rows text={entry.text} columns={columns - 2} />
         </Box>
       );
     case "note":
       return (
         <Box marginTop={1}>
-          <Text color={entry.tone === "good" ? theme.good : entry.tone === "bad" ? theme.bad : undefined} dimColor={entry.tone === "info"}>
-            {entry.text}
-          </Text>
+          <Rows
+            text={entry.text}
+            columns={columns}
+            color={entry.tone === "good" ? theme.good : entry.tone === "bad" ? theme.bad : undefined}
+            dim={entry.tone === "info"}
+          />
         </Box>
       );
     case "diff":
@@ -36,11 +54,11 @@ export function EntryView({ entry, theme }: { entry: Entry; theme: Theme }) {
         </Box>
       );
     case "step":
-      return <StepView entry={entry} theme={theme} />;
+      return <StepView entry={entry} columns={columns} theme={theme} />;
   }
 }
 
-function StepView({ entry, theme }: { entry: Extract<Entry, { kind: "step" }>; theme: Theme }) {
+function StepView({ entry, columns, theme }: { entry: Extract<Entry, { kind: "step" }>; columns: number; theme: Theme }) {
   const { step, diff } = entry;
   const thought = (step.thought ?? step.response.content ?? "").trim();
   const output = step.observation ?? step.format_error?.message ?? "";
@@ -49,7 +67,7 @@ function StepView({ entry, theme }: { entry: Extract<Entry, { kind: "step" }>; t
   return (
     <Box flexDirection="column" marginTop={1}>
       <Text dimColor>step {step.step}</Text>
-      {thought !== "" && <Text>{thought}</Text>}
+      {thought !== "" && <Rows text={thought} columns={columns} />}
       {step.action ? (
         <Text color={theme.accent} bold wrap="truncate-end">
           {actionSummary(step.action.tool, step.action.args)}

@@ -104,7 +104,7 @@ export function FixApp({ controller, theme, network }: { controller: FixControll
 
   return (
     <>
-      <Static items={state.entries}>{(entry) => <EntryView key={entry.id} entry={entry} theme={theme} />}</Static>
+      <Static items={state.entries}>{(entry) => <EntryView key={entry.id} entry={entry} columns={columns} theme={theme} />}</Static>
       <Box flexDirection="column" width={columns}>
         <LiveView state={state} rows={liveRows} columns={columns} theme={theme} />
         <Text dimColor wrap="truncate-end">
@@ -116,6 +116,7 @@ export function FixApp({ controller, theme, network }: { controller: FixControll
           stepLimit={controller.session.stepLimit}
           maxModelLen={controller.session.modelInfo.maxModelLen}
           network={network}
+          columns={columns}
           theme={theme}
         />
       </Box>

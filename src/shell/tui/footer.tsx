@@ -22,25 +22,39 @@ export interface FooterProps {
   stepLimit: number;
   maxModelLen: number | null;
   network: string;
+  /** The row's width: what does not fit is left out, least needed first (tokens, context, time). */
+  columns: number;
   theme: Theme;
   now?: () => number;
 }
 
-/** step/limit · context used / max_model_len · tokens · elapsed · approval mode · network; one row. */
-export function Footer({ state, stepLimit, maxModelLen, network, theme, now = Date.now }: FooterProps) {
+/**
+ * step/limit · context used / max_model_len · tokens · elapsed · approval mode · network · phase;
+ * one row. The mode, the network and what the session waits for always show.
+ */
+export function Footer({ state, stepLimit, maxModelLen, network, columns, theme, now = Date.now }: FooterProps) {
   const [, tick] = useState(0);
   useEffect(() => {
     const timer = setInterval(() => tick((t) => t + 1), 1000);
     return () => clearInterval(timer);
   }, []);
-  const context = `${compact(state.contextTokens)}/${maxModelLen === null ? "?" : compact(maxModelLen)}`;
+  const figures = [
+    { text: `ctx ${compact(state.contextTokens)}/${maxModelLen === null ? "?" : compact(maxModelLen)}`, rank: 2 },
+    { text: `tok ${compact(state.promptTokens)}↑ ${compact(state.completionTokens)}↓`, rank: 1 },
+    { text: clock(now() - state.startedAt), rank: 3 },
+  ];
+  const tail = ` · net ${network} · ${state.phase} `;
+  const length = (shown: typeof figures) =>
+    ` step ${state.step}/${stepLimit} · `.length + shown.reduce((sum, f) => sum + f.text.length + 3, 0) + state.mode.length + tail.length;
+  let shown = figures;
+  for (let rank = 1; rank <= 3 && length(shown) > columns; rank++) shown = shown.filter((f) => f.rank !== rank);
   return (
     <Text wrap="truncate-end" inverse>
-      {` step ${state.step}/${stepLimit} · ctx ${context} · tok ${compact(state.promptTokens)}↑ ${compact(state.completionTokens)}↓ · ${clock(now() - state.startedAt)} · `}
+      {` step ${state.step}/${stepLimit} · ${shown.map((f) => `${f.text} · `).join("")}`}
       <Text color={state.mode === "full-auto" ? theme.bad : state.mode === "auto-edit" ? theme.accent : undefined} bold>
         {state.mode}
       </Text>
-      {` · net ${network} · ${state.phase} `}
+      {tail}
     </Text>
   );
 }
