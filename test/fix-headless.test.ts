@@ -1,5 +1,6 @@
+import { execFileSync } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { describe, expect, it } from "vitest";
@@ -71,6 +72,31 @@ describe("bottega fix --headless", () => {
     expect(listed.stdout).toContain(out.session_id);
     expect(listed.stdout).toContain("submitted");
   }, 600_000);
+
+  it("a SIGTERM mid-session stops the agent, removes the container and exits 130", async () => {
+    const { row, conversation: c } = conversation(TASK);
+    // Slow replies: the session is still waiting for the model when it is stopped.
+    const server = await suite.serve([c], { latencyMs: 60_000 });
+    const repo = await fixRepo(row);
+    const sessions = mkdtempSync(join(tmpdir(), "bottega-sessions-"));
+    const containers = () =>
+      execFileSync("docker", ["ps", "-aq", "--filter", `label=bottega.instance=${basename(repo)}`], { encoding: "utf8" })
+        .split("\n")
+        .filter(Boolean);
+    let stopped = false;
+    const result = await runCli(["fix", repo, "--headless", "-m", TASK, "--model-url", server.url, "--sessions", sessions], {
+      onStderr: (err, child) => {
+        // Once the agent has its container and waits for the model.
+        if (!stopped && err.includes("copying")) {
+          stopped = true;
+          setTimeout(() => child.kill("SIGTERM"), 1500);
+        }
+      },
+    });
+    expect(stopped).toBe(true);
+    expect(result.code, result.stderr).toBe(130);
+    expect(containers()).toEqual([]);
+  }, 300_000);
 
   it("--apply writes the fix into the host repository and its tests pass; refuses when a touched file changed meanwhile", async () => {
     const { row, conversation: c } = conversation(TASK);

@@ -159,4 +159,16 @@ describe.skipIf(!tmux)("bottega fix in a terminal (tmux, 80×24)", () => {
     expect(await exitCode(exit2)).toBe(130);
     expect(containersOf(repo)).toEqual([]);
   }, 600_000);
+
+  it("closing the terminal mid-session (SIGHUP) removes the container", async () => {
+    const row = suite.rows.find((r) => r.instance_id === "bottega-fixtures__calc-1")!;
+    const server = await suite.serve([{ name: "hangup", match: () => true, turns: [bash("cd /testbed && ls", "Looking around.")] }]);
+    const repo = await fixRepo(row);
+    const sessions = mkdtempSync(join(tmpdir(), "bottega-sessions-"));
+    const t = launch([repo, "--model-url", server.url, "-m", TASK], sessions, join(sessions, "exit"));
+    await t.waitFor("wants to run: a command", 120_000);
+    expect(containersOf(repo)).toHaveLength(1);
+    t.kill();
+    await expect.poll(() => containersOf(repo), { timeout: 30_000, interval: 250 }).toEqual([]);
+  }, 300_000);
 });

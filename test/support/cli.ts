@@ -22,6 +22,8 @@ export interface CliOptions {
   onStart?: (child: ChildProcess) => void;
   /** Called with each chunk of stdout as it arrives. */
   onStdout?: (text: string, child: ChildProcess) => void;
+  /** Called with each chunk of stderr as it arrives. */
+  onStderr?: (text: string, child: ChildProcess) => void;
 }
 
 function rssBytes(pid: number): number {
@@ -49,7 +51,10 @@ export function runCli(args: string[], options: CliOptions = {}): Promise<CliRes
       stdout += d.toString();
       options.onStdout?.(stdout, child);
     });
-    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+    child.stderr.on("data", (d: Buffer) => {
+      stderr += d.toString();
+      options.onStderr?.(stderr, child);
+    });
     const timer = setTimeout(() => child.kill("SIGKILL"), options.timeoutMs ?? 600_000);
     options.onStart?.(child);
     child.on("error", reject);

@@ -101,6 +101,19 @@ export async function runFix(v: FixFlagValues, positionals: string[]): Promise<n
     log: v.headless && format !== "text" ? undefined : log,
   });
   const exportHint = `export it with: bottega export --results ${store.dir} --run-id ${record.session_id}`;
+  // Ctrl-C is a key in the UI, and headless stops the agent on SIGINT/SIGTERM itself. A closed
+  // terminal (SIGHUP), or a `kill` of the UI, ends the session at once: the container goes with
+  // it. Writing to a terminal that is gone fails (EIO): that must not stop the removal.
+  const signals: NodeJS.Signals[] = v.headless ? ["SIGHUP"] : ["SIGTERM", "SIGHUP"];
+  let closing = false;
+  const onSignal = () => {
+    if (closing) return;
+    closing = true;
+    for (const stream of [process.stdin, process.stdout, process.stderr]) stream.on("error", () => undefined);
+    void session.close().finally(() => process.exit(FIX_EXIT.interrupted));
+  };
+  // `on`, not `once`: ink's signal-exit kills the process itself when it finds no other listener left.
+  for (const name of signals) process.on(name, onSignal);
   try {
     if (v.headless) {
       return await runHeadless(session, store.trajectoryPath(session.record), {
@@ -126,6 +139,7 @@ export async function runFix(v: FixFlagValues, positionals: string[]): Promise<n
     console.error(`bottega: ${(error as Error).message}`);
     return FIX_EXIT.error;
   } finally {
+    for (const name of signals) process.off(name, onSignal);
     await session.close();
   }
 }

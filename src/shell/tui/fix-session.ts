@@ -56,6 +56,8 @@ export class FixSession {
     const log = options.log ?? (() => {});
     const record = { ...options.record };
     const sandboxes = await openSandboxBackend("docker", { runId: record.session_id, network: { agent: record.network }, user: "root" });
+    // Containers of sessions and runs whose process died (a crash, kill -9) go; not waited for.
+    void sandboxes.reapDead().catch(() => undefined);
     log(`starting a container from ${record.image} (network ${record.network})`);
     const sandbox = await sandboxes.create({ image: record.image, role: "agent", instanceId: record.instance_id });
     try {
