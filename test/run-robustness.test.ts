@@ -119,6 +119,27 @@ describe("Ctrl-C", () => {
   });
 });
 
+describe("a closed terminal (SIGHUP)", () => {
+  it("stops the run as Ctrl-C does: its containers removed, exit 130", async () => {
+    const server = await serve(
+      suite.rows.map((row) => episodeConversation(goldEpisode(row), row.problem_statement)),
+      300,
+    );
+    let sent = false;
+    const result = await runCli(evalArgs(server, "hangup"), {
+      onStdout: (out, child) => {
+        if (!sent && out.includes("agent") && out.includes("started")) {
+          sent = true;
+          setTimeout(() => child.kill("SIGHUP"), 1500);
+        }
+      },
+    });
+    expect(result.signal).toBeNull();
+    expect(result.code).toBe(130);
+    expect(containersOf("hangup")).toBe("");
+  });
+});
+
 describe("a flaky model server", () => {
   it("retries 500s, 429s and stalls mid-run and still finishes every episode", async () => {
     const flaky = (turn: typeof replayTurn extends (...a: never[]) => infer R ? R : never, i: number) =>

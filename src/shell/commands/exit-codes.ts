@@ -21,7 +21,7 @@ export const EXIT_CODES_HELP = `exit codes:
   0    the run finished and every instance was graded (run: every episode finished)
   1    some instances ended in errors (or the command failed)
   2    usage: an unknown flag, a malformed value, a resume under other settings
-  130  interrupted (Ctrl-C); the same command resumes the run`;
+  130  interrupted (Ctrl-C, SIGTERM, SIGHUP); the same command resumes the run`;
 
 /** The exit codes of the commands that run no batch (grade, status, export, images), as --help prints them. */
 export const COMMAND_EXIT_CODES_HELP = `exit codes: 0 done; 1 failed (the error is printed; images pull: some image did not pull); 2 usage`;

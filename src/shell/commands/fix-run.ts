@@ -101,10 +101,10 @@ export async function runFix(v: FixFlagValues, positionals: string[]): Promise<n
     log: v.headless && format !== "text" ? undefined : log,
   });
   const exportHint = `export it with: bottega export --results ${store.dir} --run-id ${record.session_id}`;
-  // Ctrl-C is a key in the UI, and headless stops the agent on SIGINT/SIGTERM itself. A closed
-  // terminal (SIGHUP), or a `kill` of the UI, ends the session at once: the container goes with
-  // it. Writing to a terminal that is gone fails (EIO): that must not stop the removal.
-  const signals: NodeJS.Signals[] = v.headless ? ["SIGHUP"] : ["SIGTERM", "SIGHUP"];
+  // Headless stops the agent on a signal itself (abortOnSignals). In the UI Ctrl-C is a key, and
+  // a closed terminal (SIGHUP) or a `kill` (SIGTERM) ends the session at once: the container goes
+  // with it. Writing to a terminal that is gone fails (EIO): that must not stop the removal.
+  const signals: NodeJS.Signals[] = v.headless ? [] : ["SIGTERM", "SIGHUP"];
   let closing = false;
   const onSignal = () => {
     if (closing) return;

@@ -1,6 +1,9 @@
+const STOP_SIGNALS: readonly NodeJS.Signals[] = ["SIGINT", "SIGTERM", "SIGHUP"];
+
 /**
- * Turns the first SIGINT/SIGTERM into an abort (stop new work, clean up, exit non-zero) and a
- * second one into an immediate exit, for someone who really means it.
+ * Turns the first SIGINT, SIGTERM or SIGHUP (the terminal closed, an ssh session dropped) into an
+ * abort (stop new work, clean up, exit non-zero) and a second one into an immediate exit, for
+ * someone who really means it.
  */
 export function abortOnSignals(onFirst: () => void): { signal: AbortSignal; dispose: () => void } {
   const controller = new AbortController();
@@ -9,16 +12,16 @@ export function abortOnSignals(onFirst: () => void): { signal: AbortSignal; disp
       process.stderr.write(`\nsecond ${name}: exiting now\n`);
       process.exit(130);
     }
+    // Writing to a terminal that is gone fails (EIO): that must not stop the clean-up.
+    if (name === "SIGHUP") for (const stream of [process.stdin, process.stdout, process.stderr]) stream.on("error", () => undefined);
     onFirst();
     controller.abort(new Error(`received ${name}`));
   };
-  process.on("SIGINT", handler);
-  process.on("SIGTERM", handler);
+  for (const name of STOP_SIGNALS) process.on(name, handler);
   return {
     signal: controller.signal,
     dispose: () => {
-      process.off("SIGINT", handler);
-      process.off("SIGTERM", handler);
+      for (const name of STOP_SIGNALS) process.off(name, handler);
     },
   };
 }
