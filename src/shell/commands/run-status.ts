@@ -1,7 +1,7 @@
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { hostname } from "node:os";
 import { RunEvent } from "../../../harness/run/run-events.ts";
-import { readRunJson, type RunRecord } from "../../../harness/run/run-json.ts";
+import { RunJsonHead } from "../../../harness/run/run-json-head.ts";
 import { RunLayout } from "../../../harness/run/run-layout.ts";
 import { runStats, type RunStats } from "../../../harness/run/run-stats.ts";
 import { openSandboxBackend } from "../../foundation/sandbox/open-backend.ts";
@@ -44,9 +44,21 @@ export class RunFolderError extends Error {
 
 export type RunState = "running" | "finished" | "interrupted" | "stopped" | "unknown";
 
-/** run.json, when the run got as far as writing it. */
-function runRecord(path: string): RunRecord | undefined {
-  return existsSync(path) ? readRunJson(path) : undefined;
+/** What status needs of run.json, when the run got as far as writing it. */
+function runRecord(path: string): RunJsonHead | undefined {
+  if (!existsSync(path)) return undefined;
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(path, "utf8"));
+  } catch (error) {
+    throw new RunFolderError(path, `a JSON file (${(error as Error).message})`);
+  }
+  const head = RunJsonHead.safeParse(raw);
+  if (!head.success) {
+    const issue = head.error.issues[0]!;
+    throw new RunFolderError(path, `run.json with field "${issue.path.join(".")}": ${issue.message}`);
+  }
+  return head.data;
 }
 
 async function readEvents(path: string): Promise<RunEvent[]> {
@@ -65,7 +77,7 @@ async function readEvents(path: string): Promise<RunEvent[]> {
 async function runState(
   runId: string,
   events: readonly RunEvent[],
-  runJson: RunRecord | undefined,
+  runJson: RunJsonHead | undefined,
 ): Promise<{ state: RunState; reason: string }> {
   const lastStart = events.findLastIndex((e) => e.type === "run_started");
   const finished = events.slice(lastStart + 1).find((e) => e.type === "run_finished");
