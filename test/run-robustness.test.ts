@@ -89,21 +89,27 @@ describe("a run killed with SIGKILL and started again", () => {
   });
 });
 
+/** A run of slow episodes sent `signal` once its first episodes have started. */
+async function stoppedMidRun(runId: string, signal: NodeJS.Signals) {
+  const server = await serve(
+    suite.rows.map((row) => episodeConversation(goldEpisode(row), row.problem_statement)),
+    300,
+  );
+  let sent = false;
+  const result = await runCli(evalArgs(server, runId), {
+    onStdout: (out, child) => {
+      if (!sent && out.includes("agent") && out.includes("started")) {
+        sent = true;
+        setTimeout(() => child.kill(signal), 1500);
+      }
+    },
+  });
+  return { server, result };
+}
+
 describe("Ctrl-C", () => {
   it("stops new work, removes the run's containers and exits non-zero with a resume hint", async () => {
-    const server = await serve(
-      suite.rows.map((row) => episodeConversation(goldEpisode(row), row.problem_statement)),
-      300,
-    );
-    let sent = false;
-    const result = await runCli(evalArgs(server, "interrupted"), {
-      onStdout: (out, child) => {
-        if (!sent && out.includes("agent") && out.includes("started")) {
-          sent = true;
-          setTimeout(() => child.kill("SIGINT"), 1500);
-        }
-      },
-    });
+    const { server, result } = await stoppedMidRun("interrupted", "SIGINT");
     expect(result.code).toBe(130);
     expect(result.stderr).toContain("resume with: bottega eval");
     expect(result.stderr).toContain("--run-id interrupted");
@@ -121,19 +127,7 @@ describe("Ctrl-C", () => {
 
 describe("a closed terminal (SIGHUP)", () => {
   it("stops the run as Ctrl-C does: its containers removed, exit 130", async () => {
-    const server = await serve(
-      suite.rows.map((row) => episodeConversation(goldEpisode(row), row.problem_statement)),
-      300,
-    );
-    let sent = false;
-    const result = await runCli(evalArgs(server, "hangup"), {
-      onStdout: (out, child) => {
-        if (!sent && out.includes("agent") && out.includes("started")) {
-          sent = true;
-          setTimeout(() => child.kill("SIGHUP"), 1500);
-        }
-      },
-    });
+    const { result } = await stoppedMidRun("hangup", "SIGHUP");
     expect(result.signal).toBeNull();
     expect(result.code).toBe(130);
     expect(containersOf("hangup")).toBe("");
