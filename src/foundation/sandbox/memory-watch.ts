@@ -1,3 +1,4 @@
+import { formatBytes } from "./byte-size.ts";
 import type { LimitBreach } from "./sandbox.ts";
 
 /**
@@ -7,11 +8,8 @@ import type { LimitBreach } from "./sandbox.ts";
 const OOM_KILLS =
   "cat /sys/fs/cgroup/memory.events /sys/fs/cgroup/memory/memory.oom_control 2>/dev/null | awk '$1 == \"oom_kill\" { n += $2 } END { print n + 0 }'";
 
-export const formatBytes = (bytes: number) =>
-  bytes >= 2 ** 30 ? `${+(bytes / 2 ** 30).toFixed(1)} GiB` : `${+(bytes / 2 ** 20).toFixed(1)} MiB`;
-
 /** The breach of a memory limit, worded the same on every back end. */
-export const memoryBreach = (memoryBytes: number): LimitBreach => ({
+const memoryBreach = (memoryBytes: number): LimitBreach => ({
   limit: "memory",
   message: `a process was killed for memory: the sandbox's limit is ${formatBytes(memoryBytes)} (--memory)`,
 });

@@ -17,6 +17,7 @@ import { runHeadless, type OutputFormat } from "../tui/headless.ts";
 import { repoRoot } from "../tui/host-git.ts";
 import { newSessionId, sessionsDir, SessionStore, type SessionRecord } from "../tui/session-store.ts";
 import { CliUsageError } from "./cli-error.ts";
+import { ignoreClosedTerminal } from "./interrupt.ts";
 import type { FixFlagValues } from "./fix-command.ts";
 
 /** `bottega fix` once its flags are parsed: the session, headless or in the terminal UI. */
@@ -103,13 +104,13 @@ export async function runFix(v: FixFlagValues, positionals: string[]): Promise<n
   const exportHint = `export it with: bottega export --results ${store.dir} --run-id ${record.session_id}`;
   // Headless stops the agent on a signal itself (abortOnSignals). In the UI Ctrl-C is a key, and
   // a closed terminal (SIGHUP) or a `kill` (SIGTERM) ends the session at once: the container goes
-  // with it. Writing to a terminal that is gone fails (EIO): that must not stop the removal.
+  // with it.
   const signals: NodeJS.Signals[] = v.headless ? [] : ["SIGTERM", "SIGHUP"];
   let closing = false;
   const onSignal = () => {
     if (closing) return;
     closing = true;
-    for (const stream of [process.stdin, process.stdout, process.stderr]) stream.on("error", () => undefined);
+    ignoreClosedTerminal();
     void session.close().finally(() => process.exit(FIX_EXIT.interrupted));
   };
   // `on`, not `once`: ink's signal-exit kills the process itself when it finds no other listener left.

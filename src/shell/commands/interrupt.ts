@@ -1,3 +1,8 @@
+/** After a hang-up, reading or writing the terminal fails (EIO): that must not stop a clean-up. */
+export function ignoreClosedTerminal(): void {
+  for (const stream of [process.stdin, process.stdout, process.stderr]) stream.on("error", () => undefined);
+}
+
 const STOP_SIGNALS: readonly NodeJS.Signals[] = ["SIGINT", "SIGTERM", "SIGHUP"];
 
 /**
@@ -12,8 +17,7 @@ export function abortOnSignals(onFirst: () => void): { signal: AbortSignal; disp
       process.stderr.write(`\nsecond ${name}: exiting now\n`);
       process.exit(130);
     }
-    // Writing to a terminal that is gone fails (EIO): that must not stop the clean-up.
-    if (name === "SIGHUP") for (const stream of [process.stdin, process.stdout, process.stderr]) stream.on("error", () => undefined);
+    if (name === "SIGHUP") ignoreClosedTerminal();
     onFirst();
     controller.abort(new Error(`received ${name}`));
   };

@@ -1,5 +1,5 @@
 import type Docker from "dockerode";
-import { formatBytes } from "../memory-watch.ts";
+import { formatBytes } from "../byte-size.ts";
 import type { LimitBreach } from "../sandbox.ts";
 
 /** How often the writable layer's size is read while a disk limit is set. */

@@ -15,7 +15,8 @@ import type { KubeConnection } from "./kube-connection.ts";
 import { podManifest, podName, SANDBOX_CONTAINER } from "./pod-manifest.ts";
 import type { PodTemplate } from "./pod-template.ts";
 import { PtyShell } from "../pty-shell.ts";
-import { formatBytes, MemoryWatch } from "../memory-watch.ts";
+import { formatBytes } from "../byte-size.ts";
+import { MemoryWatch } from "../memory-watch.ts";
 
 /** How long a pod may take to start (image pulls of multi-GB instance images included). */
 const DEFAULT_START_TIMEOUT_MS = 15 * 60_000;
