@@ -1,7 +1,8 @@
 import { existsSync } from "node:fs";
 import { basename, join } from "node:path";
 import type { RunConfig } from "../run/run-config.ts";
-import { readRunJson, RunJsonError } from "../run/run-json.ts";
+import { readRunJson } from "../run/run-json.ts";
+import { RunJsonError } from "../run/run-json-head.ts";
 import { episodeMetrics } from "./episode-metrics.ts";
 import { episodesFromEvents } from "./episodes-from-events.ts";
 import { instanceFolderFiles, listNames, readIfExists, trajectoryIn } from "./instance-files.ts";

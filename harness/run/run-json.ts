@@ -1,4 +1,3 @@
-import { readFileSync } from "node:fs";
 import { z } from "zod";
 import { EndpointFigures } from "../../src/foundation/model/endpoint-figures.ts";
 import { ModelConfig, RetryPolicy, SamplingConfig } from "../../src/foundation/model/model-config.ts";
@@ -6,6 +5,7 @@ import { AgentContainment } from "../../src/foundation/sandbox/sandbox-backend.t
 import { writeFileAtomic } from "../../src/foundation/store/atomic-file.ts";
 import { AgentConfig } from "../../scaffold/agent.ts";
 import { RunConfig } from "./run-config.ts";
+import { firstIssue, readRunJsonText, RunJsonError } from "./run-json-head.ts";
 
 /**
  * results/<run_id>/run.json: what a run was asked to do (its RunConfig, the API key left out) and
@@ -186,17 +186,6 @@ export type RunJson = z.infer<typeof RunJson>;
 /** run.json as the program sees it: the file's fields, the config as a RunConfig. */
 export type RunRecord = Omit<RunJson, "config"> & { config: RunConfig };
 
-/** A run.json that is not what bottega writes (or wrote). */
-export class RunJsonError extends Error {
-  constructor(
-    readonly file: string,
-    readonly detail: string,
-  ) {
-    super(`${file}: ${detail}`);
-    this.name = "RunJsonError";
-  }
-}
-
 /** The config as run.json stores it: snake_case, without the API key (run folders are shared). */
 export function storedRunConfig(config: RunConfig): StoredRunConfig {
   const { model, agent, containment, ...rest } = config;
@@ -260,19 +249,9 @@ function isCamelCase(raw: unknown): boolean {
   return Object.hasOwn(raw, "startedAt") || (typeof config === "object" && config !== null && Object.hasOwn(config, "runId"));
 }
 
-const firstIssue = (error: z.ZodError) => {
-  const issue = error.issues[0]!;
-  return `field "${issue.path.join(".")}": ${issue.message}`;
-};
-
 /** Reads run.json, of this version or of one before the file was snake_case; a bad file names the field. */
 export function readRunJson(path: string): RunRecord {
-  let raw: unknown;
-  try {
-    raw = JSON.parse(readFileSync(path, "utf8"));
-  } catch (error) {
-    throw new RunJsonError(path, `not a readable JSON file (${(error as Error).message})`);
-  }
+  const raw = readRunJsonText(path);
   if (isCamelCase(raw)) return fromCamelCase(path, raw);
   const parsed = RunJson.safeParse(raw);
   if (!parsed.success) throw new RunJsonError(path, firstIssue(parsed.error));

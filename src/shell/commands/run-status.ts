@@ -1,7 +1,7 @@
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { hostname } from "node:os";
 import { RunEvent } from "../../../harness/run/run-events.ts";
-import { RunJsonHead } from "../../../harness/run/run-json-head.ts";
+import { readRunJsonHead, type RunJsonHead } from "../../../harness/run/run-json-head.ts";
 import { RunLayout } from "../../../harness/run/run-layout.ts";
 import { runStats, type RunStats } from "../../../harness/run/run-stats.ts";
 import { openSandboxBackend } from "../../foundation/sandbox/open-backend.ts";
@@ -46,19 +46,7 @@ export type RunState = "running" | "finished" | "interrupted" | "stopped" | "unk
 
 /** What status needs of run.json, when the run got as far as writing it. */
 function runRecord(path: string): RunJsonHead | undefined {
-  if (!existsSync(path)) return undefined;
-  let raw: unknown;
-  try {
-    raw = JSON.parse(readFileSync(path, "utf8"));
-  } catch (error) {
-    throw new RunFolderError(path, `a JSON file (${(error as Error).message})`);
-  }
-  const head = RunJsonHead.safeParse(raw);
-  if (!head.success) {
-    const issue = head.error.issues[0]!;
-    throw new RunFolderError(path, `run.json with field "${issue.path.join(".")}": ${issue.message}`);
-  }
-  return head.data;
+  return existsSync(path) ? readRunJsonHead(path) : undefined;
 }
 
 async function readEvents(path: string): Promise<RunEvent[]> {

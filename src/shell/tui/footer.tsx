@@ -43,14 +43,14 @@ export function Footer({ state, stepLimit, maxModelLen, network, columns, theme,
     { text: `tok ${compact(state.promptTokens)}↑ ${compact(state.completionTokens)}↓`, rank: 1 },
     { text: clock(now() - state.startedAt), rank: 3 },
   ];
+  const head = (shown: typeof figures) => ` step ${state.step}/${stepLimit} · ${shown.map((f) => `${f.text} · `).join("")}`;
   const tail = ` · net ${network} · ${state.phase} `;
-  const length = (shown: typeof figures) =>
-    ` step ${state.step}/${stepLimit} · `.length + shown.reduce((sum, f) => sum + f.text.length + 3, 0) + state.mode.length + tail.length;
   let shown = figures;
-  for (let rank = 1; rank <= 3 && length(shown) > columns; rank++) shown = shown.filter((f) => f.rank !== rank);
+  for (let rank = 1; rank <= 3 && head(shown).length + state.mode.length + tail.length > columns; rank++)
+    shown = shown.filter((f) => f.rank !== rank);
   return (
     <Text wrap="truncate-end" inverse>
-      {` step ${state.step}/${stepLimit} · ${shown.map((f) => `${f.text} · `).join("")}`}
+      {head(shown)}
       <Text color={state.mode === "full-auto" ? theme.bad : state.mode === "auto-edit" ? theme.accent : undefined} bold>
         {state.mode}
       </Text>
