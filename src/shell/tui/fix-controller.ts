@@ -102,13 +102,13 @@ const HELP = [
   "  /quit              quit and remove the container",
 ];
 
+const QUIT_HINT = "press Ctrl-C again to quit (the container is removed)";
+
 /**
  * The state of an interactive session and every action the UI can take on it. The agent runs
  * through hooks on this object; the UI renders `state` and calls the methods. Plain TypeScript,
  * so the behaviour is testable without a terminal.
  */
-const QUIT_HINT = "press Ctrl-C again to quit (the container is removed)";
-
 export class FixController {
   state: ViewState;
   private listeners = new Set<() => void>();
